@@ -17,7 +17,8 @@ const measurements = Object.fromEntries(
 export const PatientRecordSchema = z
   .object({
     record_id: z.string().min(1).max(128),
-    patient_id: z.string().min(1).max(128),
+    /** Keyed pseudonym; absent when the hospital file had no patient column. */
+    patient_id: z.string().min(1).max(128).optional(),
     event_time: z.string().datetime({ offset: true }),
     diagnosis: DiagnosisSchema.optional(),
     pathology_note: z.string().max(200_000).optional(),

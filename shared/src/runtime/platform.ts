@@ -4,6 +4,7 @@ import type { EventPublisher, QueueSender } from '../ports/messaging.ts';
 import type { MetricsSink, SecretStore, StateStore } from '../ports/stateStore.ts';
 import type { FeatureStore } from '../ports/featureStore.ts';
 import type { NoteScorer } from '../ports/noteScorer.ts';
+import type { Endpoints, ModelRegistry, TrainingJobs } from '../ports/sagemaker.ts';
 
 /**
  * Every port a service may use. Handlers never build adapters themselves: on AWS the
@@ -11,7 +12,7 @@ import type { NoteScorer } from '../ports/noteScorer.ts';
  * local runtime installs its own before it loads any handler. That is the only place where
  * "AWS or local" is decided, so nothing under services/ knows which one it runs on.
  *
- * Later issues add their ports here (SageMaker training, registry, endpoints, transform).
+ * Later issues add their ports here (SageMaker transform).
  */
 export interface Platform {
   names: NameContext;
@@ -23,6 +24,12 @@ export interface Platform {
   metrics: MetricsSink;
   features: FeatureStore;
   scorer: NoteScorer;
+  /** SageMaker training jobs (train on a dataset, report the end as an event). */
+  training: TrainingJobs;
+  /** SageMaker model registry: packages, approval status, metrics and lineage. */
+  registry: ModelRegistry;
+  /** The serving endpoint: blue/green deploys and invocations. */
+  endpoints: Endpoints;
   now: () => Date;
 }
 
