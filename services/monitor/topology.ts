@@ -39,7 +39,7 @@ export const topology = (_ctx: NameContext): ServiceTopology => ({
       ],
     },
   ],
-  queues: [{ name: 'drift-reactions', maxReceiveCount: 3, visibilityTimeoutSeconds: visibilityFor(REACT_TIMEOUT) }],
+  queues: [{ name: 'drift-reactions', maxReceiveCount: 5, visibilityTimeoutSeconds: visibilityFor(REACT_TIMEOUT) }],
   buckets: [],
   rules: [
     {

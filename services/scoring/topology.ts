@@ -8,7 +8,7 @@ const WRITE_TIMEOUT = 30;
 export const topology = (_ctx: NameContext): ServiceTopology => ({
   service: 'scoring',
   description: 'Pathology notes -> malignancy_risk_score; records -> the feature store',
-  dependsOn: ['ingest'],
+  dependsOn: ['ingest', 'training'],
   functions: [
     {
       name: 'scoreNote',

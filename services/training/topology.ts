@@ -82,8 +82,8 @@ export const topology = (ctx: NameContext): ServiceTopology => ({
     },
   ],
   queues: [
-    { name: 'training-requests', maxReceiveCount: 3, visibilityTimeoutSeconds: visibilityFor(REQUEST_TIMEOUT) },
-    { name: 'approvals', maxReceiveCount: 3, visibilityTimeoutSeconds: visibilityFor(APPROVE_TIMEOUT) },
+    { name: 'training-requests', maxReceiveCount: 5, visibilityTimeoutSeconds: visibilityFor(REQUEST_TIMEOUT) },
+    { name: 'approvals', maxReceiveCount: 5, visibilityTimeoutSeconds: visibilityFor(APPROVE_TIMEOUT) },
   ],
   buckets: [{ name: 'artifacts', expirations: [{ prefix: 'capture/', days: 90 }] }],
   rules: [

@@ -1,0 +1,7 @@
+// Generated from topology.ts; `npm run package -w services/scoring -- --stage <stage>` (offline).
+import { nameContextFromCli, toServerless } from '@cancer-mlops/shared/topology/toServerless.ts';
+import { topology } from './topology.ts';
+
+const ctx = nameContextFromCli();
+
+export default toServerless(topology(ctx), ctx);
