@@ -3,7 +3,8 @@ import type { NameContext } from '@cancer-mlops/shared/topology/names.ts';
 
 export const topology = (_ctx: NameContext): ServiceTopology => ({
   service: 'ingest',
-  description: 'Hospital files in raw/incoming/ -> validated, pseudonymised records on notes-to-score',
+  description:
+    'Hospital files in raw/incoming/ -> validated, pseudonymised records on notes-to-score',
   ownsEventBus: true,
   functions: [
     {
@@ -19,6 +20,9 @@ export const topology = (_ctx: NameContext): ServiceTopology => ({
         { kind: 'sqs:send', queue: 'notes-to-score' },
         { kind: 'events:put', bus: 'custom' },
         { kind: 'secrets:read', secret: 'pseudonym-key' },
+        // The first-ingest time of each file, so a re-dropped file keeps its event times.
+        { kind: 's3:read', bucket: 'artifacts', prefix: 'state/ingest-files/' },
+        { kind: 's3:write', bucket: 'artifacts', prefix: 'state/ingest-files/' },
       ],
     },
   ],

@@ -1,0 +1,86 @@
+import {
+  aliasIndex,
+  normaliseHeader,
+  type FeatureGroup,
+} from '@cancer-mlops/shared/contracts/featureGroup.ts';
+import { parseDiagnosis, parseNumber } from './values.ts';
+
+/** Where each column of a CSV goes: a canonical field name, or undefined when ignored. */
+export interface ColumnMap {
+  columns: (string | undefined)[];
+  /** Header names no alias matches; kept in the summary so an operator sees what was dropped. */
+  ignored: string[];
+  /** No header row: the file is in the original UCI WDBC layout and its first record is data. */
+  headerless: boolean;
+}
+
+export type HeaderResult = { ok: true; map: ColumnMap } | { ok: false; reason: string };
+
+/** The original UCI `wdbc.data` layout: id, diagnosis, then the 30 measurements in order. */
+export const wdbcLayout = (group: FeatureGroup): string[] => [
+  'record_id',
+  'diagnosis',
+  ...group.features.map((f) => f.name),
+];
+
+const listNames = (names: string[], max = 8) =>
+  names.length <= max
+    ? names.join(', ')
+    : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+
+/**
+ * Maps a CSV header onto canonical field names through the feature group's aliases
+ * (`mean radius`, `Radius (mean)`, `radius_mean` are one column). A header that names no
+ * known column at all, lacks a measurement, or names one twice refuses the whole file: every
+ * row would fail the same way, and one clear reason beats a thousand identical ones. The
+ * reason never quotes the header cells: in a file without a header they are patient data.
+ */
+export function mapHeader(
+  fields: readonly string[],
+  group: FeatureGroup,
+  index = aliasIndex(group),
+): HeaderResult {
+  const columns = fields.map((f) => index.get(normaliseHeader(f)));
+  const recognised = columns.filter((c) => c !== undefined).length;
+  if (recognised === 0) {
+    if (looksLikeWdbcData(fields, group)) {
+      return { ok: true, map: { columns: wdbcLayout(group), ignored: [], headerless: true } };
+    }
+    return {
+      ok: false,
+      reason:
+        `no recognised header: none of the ${fields.length} column(s) is a known field name or alias ` +
+        `(expected e.g. ${listNames(group.features.slice(0, 3).map((f) => f.name))}, or the 32-column UCI WDBC layout without a header)`,
+    };
+  }
+  const seen = new Map<string, number>();
+  for (const [i, c] of columns.entries()) {
+    if (c === undefined) continue;
+    const earlier = seen.get(c);
+    if (earlier !== undefined) {
+      return {
+        ok: false,
+        reason: `wrong header: columns ${earlier + 1} and ${i + 1} both map to ${c}`,
+      };
+    }
+    seen.set(c, i);
+  }
+  const missing = group.features.map((f) => f.name).filter((n) => !seen.has(n));
+  if (missing.length > 0) {
+    return {
+      ok: false,
+      reason: `wrong header: ${missing.length} of ${group.features.length} measurement column(s) missing: ${listNames(missing)}`,
+    };
+  }
+  const ignored = fields
+    .filter((_, i) => columns[i] === undefined)
+    .map((f) => f.trim().slice(0, 64));
+  return { ok: true, map: { columns, ignored, headerless: false } };
+}
+
+/** A first record that is data in the WDBC layout: 32 cells, a diagnosis code, then numbers. */
+function looksLikeWdbcData(fields: readonly string[], group: FeatureGroup): boolean {
+  if (fields.length !== group.features.length + 2) return false;
+  if (parseDiagnosis(fields[1], group).kind !== 'value') return false;
+  return fields.slice(2).every((f) => parseNumber(f).kind !== 'invalid');
+}
