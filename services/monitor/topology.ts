@@ -20,6 +20,7 @@ export const topology = (_ctx: NameContext): ServiceTopology => ({
       permissions: [
         { kind: 's3:read', bucket: 'artifacts' },
         { kind: 's3:write', bucket: 'artifacts', prefix: 'monitoring/' },
+        { kind: 's3:write', bucket: 'artifacts', prefix: 'state/monitor' },
         { kind: 's3:read', bucket: 'raw', prefix: 'ground-truth/' },
         { kind: 'events:put', bus: 'custom' },
       ],
@@ -34,12 +35,19 @@ export const topology = (_ctx: NameContext): ServiceTopology => ({
       triggers: [{ type: 'sqs', queue: 'drift-reactions', batchSize: 1 }],
       permissions: [
         { kind: 's3:read', bucket: 'artifacts', prefix: 'monitoring/' },
-        { kind: 's3:write', bucket: 'artifacts', prefix: 'monitoring/' },
+        { kind: 's3:read', bucket: 'artifacts', prefix: 'state/' },
+        { kind: 's3:write', bucket: 'artifacts', prefix: 'state/monitor' },
         { kind: 'events:put', bus: 'custom' },
       ],
     },
   ],
-  queues: [{ name: 'drift-reactions', maxReceiveCount: 5, visibilityTimeoutSeconds: visibilityFor(REACT_TIMEOUT) }],
+  queues: [
+    {
+      name: 'drift-reactions',
+      maxReceiveCount: 5,
+      visibilityTimeoutSeconds: visibilityFor(REACT_TIMEOUT),
+    },
+  ],
   buckets: [],
   rules: [
     {
