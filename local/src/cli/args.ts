@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** Options every command takes. */
+export const COMMON_OPTIONS = {
+  state: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: O,
+) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: { ...COMMON_OPTIONS, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** `--state DIR`, else MLOPS_STATE, else `.mlops/` in the current folder. */
+export function stateDirOf(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(flag ?? env.MLOPS_STATE ?? '.mlops');
+}

@@ -1,0 +1,53 @@
+import type { Status } from './status.ts';
+
+export interface ProgressView {
+  trainingRunning: number;
+  status: Status;
+}
+
+function bar(done: number, total: number, width = 24): string {
+  if (total <= 0) return '';
+  const f = Math.max(0, Math.min(1, done / total));
+  const n = Math.round(f * width);
+  return `[${'#'.repeat(n)}${'-'.repeat(width - n)}] ${Math.round(f * 100)}%`;
+}
+
+/** The lines `mlops start` shows while records move through the stages. */
+export function progressLines(v: ProgressView): string[] {
+  const s = v.status;
+  const i = s.stages.ingest;
+  const q = (name: string) => s.queues[name] ?? { visible: 0, inFlight: 0, delayed: 0, dlq: 0 };
+  const scoringBacklog = q('notes-to-score').visible + q('notes-to-score').inFlight;
+  const scored = Math.max(0, i.accepted - scoringBacklog);
+  const written = s.stages.features.written + s.stages.features.duplicates;
+  const dlq = Object.entries(s.queues)
+    .filter(([, d]) => d.dlq > 0)
+    .map(([n, d]) => `${n}: ${d.dlq}`);
+  const latest = s.model.packages[0];
+  return [
+    `  ingest      ${i.files} file(s), ${i.rows} rows: ${i.accepted} accepted, ${i.quarantined} quarantined`,
+    `  scoring     ${scored}/${i.accepted} records ${bar(scored, i.accepted)}`,
+    `  features    ${written}/${i.accepted} written ${bar(written, i.accepted)}`,
+    `  training    ${v.trainingRunning > 0 ? 'a training job is running…' : `${s.stages.training.packages} model(s) trained`}`,
+    `  registry    ${latest ? `v${latest.version} ${latest.status}${latest.auc !== null ? ` (ROC AUC ${latest.auc.toFixed(4)})` : ''}` : 'no package yet'}`,
+    `  deployment  ${s.model.deployed ? `v${s.model.deployed.version} serving` : 'nothing serving yet'}`,
+    ...(dlq.length ? [`  dead letters ${dlq.join(', ')} (see: npx mlops dlq list QUEUE)`] : []),
+  ];
+}
+
+/** Redraws a block of lines on a terminal; elsewhere prints only lines that changed. */
+export class ProgressPrinter {
+  private previous: string[] = [];
+
+  constructor(private readonly out: NodeJS.WriteStream = process.stdout) {}
+
+  update(lines: string[]): void {
+    if (this.out.isTTY) {
+      if (this.previous.length) this.out.write(`\x1b[${this.previous.length}A\x1b[J`);
+      this.out.write(`${lines.join('\n')}\n`);
+    } else {
+      for (const [k, line] of lines.entries()) if (this.previous[k] !== line) this.out.write(`${line}\n`);
+    }
+    this.previous = lines;
+  }
+}

@@ -1,0 +1,147 @@
+import { MODEL_PACKAGE_GROUP } from '@cancer-mlops/shared/topology/common.ts';
+import { logicalName } from '@cancer-mlops/shared/topology/names.ts';
+import type { ModelPackage } from '@cancer-mlops/shared/ports/sagemaker.ts';
+import type { LocalState } from '../localState.ts';
+import { readCounters } from '../state/localMetrics.ts';
+import { LocalModelRegistry } from '../sagemaker/localModelRegistry.ts';
+import { LocalEndpoints } from '../sagemaker/localEndpoints.ts';
+
+export interface QueueStatus {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+  dlq: number;
+}
+
+export interface PackageStatus {
+  version: string;
+  status: string;
+  auc: number | null;
+  sensitivity: number | null;
+  reason: string | null;
+  createdAt: string;
+}
+
+/** `mlops status --json`; documented in the README. Fields are only ever added. */
+export interface Status {
+  stateDir: string;
+  stages: {
+    ingest: { files: number; rows: number; accepted: number; quarantined: number; refusedFiles: number };
+    scoring: { scored: number; cacheHits: number };
+    features: { written: number; duplicates: number; records: number };
+    training: { packages: number; approved: number; rejected: number; pending: number };
+  };
+  queues: Record<string, QueueStatus>;
+  model: {
+    deployed: null | { version: string; auc: number | null; packageArn: string; deployedAt: string; url?: string };
+    packages: PackageStatus[];
+  };
+  monitoring: { lastRun: unknown };
+  counters: Record<string, number>;
+}
+
+/** Reads the status of a state folder from its durable state; works while a runtime runs or not. */
+export async function readStatus(state: LocalState): Promise<Status> {
+  const counters: Record<string, number> = {};
+  for (const c of readCounters(state.db)) counters[c.name] = (counters[c.name] ?? 0) + c.value;
+  const n = (name: string) => counters[name] ?? 0;
+
+  const queues: Record<string, QueueStatus> = {};
+  for (const q of state.queues.listQueues()) {
+    if (q.name.endsWith('-dlq')) continue;
+    const d = state.queues.depth(q.name);
+    queues[logicalName(state.names, q.name) ?? q.name] = {
+      visible: d.visible,
+      inFlight: d.inFlight,
+      delayed: d.delayed,
+      dlq: d.dlq,
+    };
+  }
+
+  const registry = new LocalModelRegistry({ db: state.db, emit: () => undefined });
+  const packages = await registry.list(MODEL_PACKAGE_GROUP);
+  const endpoints = new LocalEndpoints({ stateDir: state.stateDir, db: state.db, objects: state.objects, names: state.names });
+  const current = await endpoints.current();
+  const byArn = new Map(packages.map((p) => [p.arn, p]));
+  const deployedPkg = current ? byArn.get(current.packageArn) : undefined;
+  const records = (state.db.prepare('SELECT COUNT(*) AS n FROM fs_online WHERE is_deleted = 0').get() as { n: number }).n;
+
+  return {
+    stateDir: state.stateDir,
+    stages: {
+      ingest: {
+        files: n('FilesRead'),
+        rows: n('RowsRead'),
+        accepted: n('RowsAccepted'),
+        quarantined: n('RowsQuarantined'),
+        refusedFiles: n('FilesRefused'),
+      },
+      scoring: { scored: n('NotesScored'), cacheHits: n('ScoreCacheHits') },
+      features: { written: n('FeaturesWritten'), duplicates: n('FeatureDuplicates'), records },
+      training: {
+        packages: packages.length,
+        approved: packages.filter((p) => p.status === 'Approved').length,
+        rejected: packages.filter((p) => p.status === 'Rejected').length,
+        pending: packages.filter((p) => p.status === 'PendingManualApproval').length,
+      },
+    },
+    queues,
+    model: {
+      deployed: current
+        ? {
+            version: String(current.version),
+            auc: deployedPkg ? metric(deployedPkg, 'roc_auc') : null,
+            packageArn: current.packageArn,
+            deployedAt: new Date(current.deployedAt).toISOString(),
+            ...(current.url ? { url: current.url } : {}),
+          }
+        : null,
+      packages: packages.map(
+        (p): PackageStatus => ({
+          version: String(p.version),
+          status: p.status,
+          auc: metric(p, 'roc_auc'),
+          sensitivity: metric(p, 'sensitivity'),
+          reason: p.approvalDescription ?? null,
+          createdAt: new Date(p.createdAt).toISOString(),
+        }),
+      ),
+    },
+    monitoring: { lastRun: await state.state.get('monitor', 'last-run') ?? null },
+    counters,
+  };
+}
+
+function metric(p: ModelPackage, name: string): number | null {
+  const v = p.metrics?.[name];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** The human view of a status. */
+export function formatStatus(s: Status): string {
+  const i = s.stages.ingest;
+  const lines = [
+    `state folder: ${s.stateDir}`,
+    '',
+    'stages',
+    `  ingest     ${i.files} file(s), ${i.rows} rows: ${i.accepted} accepted, ${i.quarantined} quarantined` +
+      (i.refusedFiles ? `, ${i.refusedFiles} file(s) refused` : ''),
+    `  scoring    ${s.stages.scoring.scored} notes scored (${s.stages.scoring.cacheHits} from cache)`,
+    `  features   ${s.stages.features.written} written, ${s.stages.features.duplicates} duplicates, ${s.stages.features.records} records in the store`,
+    `  registry   ${s.stages.training.packages} package(s): ${s.stages.training.approved} approved, ${s.stages.training.rejected} rejected, ${s.stages.training.pending} pending`,
+    '',
+    'queues                      visible  in-flight  dlq',
+    ...Object.entries(s.queues).map(
+      ([name, q]) => `  ${name.padEnd(24)} ${String(q.visible).padStart(7)} ${String(q.inFlight).padStart(10)} ${String(q.dlq).padStart(4)}`,
+    ),
+    '',
+    s.model.deployed
+      ? `model      version ${s.model.deployed.version} serving since ${s.model.deployed.deployedAt}` +
+        (s.model.deployed.auc !== null ? ` (validation ROC AUC ${s.model.deployed.auc.toFixed(4)})` : '')
+      : 'model      none deployed yet',
+    ...s.model.packages.slice(0, 10).map(
+      (p) => `  v${p.version.padEnd(4)} ${p.status.padEnd(22)} auc ${p.auc?.toFixed(4) ?? '-'}  ${p.reason ?? ''}`.trimEnd(),
+    ),
+  ];
+  return lines.join('\n');
+}
