@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Platform } from '@cancer-mlops/shared/runtime/platform.ts';
 import { installPlatform } from '@cancer-mlops/shared/runtime/platform.ts';
@@ -18,7 +18,13 @@ import { LocalEndpoints } from './sagemaker/localEndpoints.ts';
 import { LocalTransformJobs } from './sagemaker/localTransform.ts';
 import { DataCaptureWriter, objectStoreCaptureSink } from './sagemaker/dataCapture.ts';
 import { scorerFromEnv } from '@cancer-mlops/shared/adapters/scorerFromEnv.ts';
-import { LOCAL_NAMES, LOCAL_REGION, openLocalState, stateLayout, type LocalState } from './localState.ts';
+import {
+  LOCAL_NAMES,
+  LOCAL_REGION,
+  openLocalState,
+  stateLayout,
+  type LocalState,
+} from './localState.ts';
 import { Invoker } from './mesh/invoker.ts';
 import { Mesh } from './mesh/mesh.ts';
 import { allTopologies } from './mesh/topologies.ts';
@@ -70,7 +76,9 @@ export class LocalRuntime {
     const layout = stateLayout(o.stateDir);
     const state = openLocalState(o.stateDir, names);
     const log = o.log ?? fileLog(layout.logFile);
-    setLogSink((entry) => log[entry.level === 'debug' ? 'info' : entry.level](entry.message, entry));
+    setLogSink((entry) =>
+      log[entry.level === 'debug' ? 'info' : entry.level](entry.message, entry),
+    );
     const token = apiToken(layout.tokenFile);
     const bus = new LocalBus(state.db, { queues: state.queues, region: LOCAL_REGION, log });
     const emit = (event: Parameters<LocalBus['putEvents']>[1][number]) => {
@@ -81,10 +89,31 @@ export class LocalRuntime {
       endpointName: `${names.prefix}-${names.stage}-endpoint`,
       log,
     });
-    const training = new LocalTrainingJobs({ stateDir: o.stateDir, objects: state.objects, names, emit, log });
-    const registry = new LocalModelRegistry({ db: state.db, emit, log });
-    const endpoints = new LocalEndpoints({ stateDir: o.stateDir, db: state.db, objects: state.objects, names, capture, log });
-    const transform = new LocalTransformJobs({ stateDir: o.stateDir, objects: state.objects, names, emit, registry, log });
+    const training = new LocalTrainingJobs({
+      stateDir: o.stateDir,
+      objects: state.objects,
+      names,
+      emit,
+      region: LOCAL_REGION,
+      log,
+    });
+    const registry = new LocalModelRegistry({ db: state.db, emit, region: LOCAL_REGION, log });
+    const endpoints = new LocalEndpoints({
+      stateDir: o.stateDir,
+      db: state.db,
+      objects: state.objects,
+      names,
+      capture,
+      log,
+    });
+    const transform = new LocalTransformJobs({
+      stateDir: o.stateDir,
+      objects: state.objects,
+      names,
+      emit,
+      registry,
+      log,
+    });
     const platform: Platform = {
       names,
       objects: state.objects,
@@ -124,7 +153,8 @@ export class LocalRuntime {
         add: (name, expression, fire) => scheduler.add({ name, expression, handler: fire }),
       },
       gateway: {
-        route: (method, p, auth, handler) => gateway.addRoute({ method, path: p, auth, handler: (event) => handler(event) }),
+        route: (method, p, auth, handler) =>
+          gateway.addRoute({ method, path: p, auth, handler: (event) => handler(event) }),
       },
       invoker: new Invoker({ root: REPO_ROOT, names, region: LOCAL_REGION, log }),
       log,
@@ -154,6 +184,36 @@ export class LocalRuntime {
       token,
       log,
     );
+  }
+
+  /** A real-shaped EventBridge 'Scheduled Event', as the scheduler sends. */
+  scheduledEvent(rule: string, at = new Date()) {
+    return {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '000000000000',
+      time: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: LOCAL_REGION,
+      resources: [`arn:aws:events:${LOCAL_REGION}:000000000000:rule/${rule}`],
+      detail: {},
+    };
+  }
+
+  /** Adds a local-only route (the CLI's control channel); never part of a topology. */
+  addLocalRoute(
+    method: string,
+    routePath: string,
+    handler: (event: { body?: string }) => Promise<unknown>,
+  ): void {
+    this.gateway.addRoute({
+      method,
+      path: routePath,
+      auth: 'jwt',
+      handler: (event) => handler(event),
+      timeoutSeconds: 29,
+    });
   }
 
   /** Nothing queued or in flight, no handler running, no job running, no file waiting. */

@@ -11,7 +11,10 @@ export function fileLog(file: string): RuntimeLog {
   const fd = fs.openSync(file, 'a', 0o600);
   const emit = (level: string, message: string, extra?: Record<string, unknown>) => {
     const { level: _l, message: _m, ...rest } = extra ?? {};
-    fs.writeSync(fd, `${JSON.stringify({ timestamp: new Date().toISOString(), level, message, ...rest })}\n`);
+    fs.writeSync(
+      fd,
+      `${JSON.stringify({ timestamp: new Date().toISOString(), level, message, ...rest })}\n`,
+    );
   };
   return {
     info: (m, e) => emit('info', m, e),

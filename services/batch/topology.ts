@@ -20,7 +20,11 @@ export const topology = (ctx: NameContext): ServiceTopology => ({
         { kind: 's3:write', bucket: 'batch-out' },
         { kind: 's3:read', bucket: 'artifacts', prefix: 'ledger/' },
         { kind: 'bedrock:invoke' },
-        { kind: 'sagemaker', actions: ['sagemaker:CreateTransformJob', 'sagemaker:AddTags'], resource: 'transform-job' },
+        {
+          kind: 'sagemaker',
+          actions: ['sagemaker:CreateTransformJob', 'sagemaker:AddTags'],
+          resource: 'transform-job',
+        },
       ],
     },
     {
@@ -47,7 +51,11 @@ export const topology = (ctx: NameContext): ServiceTopology => ({
         { kind: 's3:read', bucket: 'artifacts', prefix: 'batch/' },
         { kind: 's3:write', bucket: 'batch-out' },
         { kind: 'events:put', bus: 'custom' },
-        { kind: 'sagemaker', actions: ['sagemaker:DescribeTransformJob'], resource: 'transform-job' },
+        {
+          kind: 'sagemaker',
+          actions: ['sagemaker:DescribeTransformJob'],
+          resource: 'transform-job',
+        },
       ],
     },
   ],

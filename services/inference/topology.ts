@@ -21,17 +21,36 @@ export const topology = (_ctx: NameContext): ServiceTopology => ({
           pattern: {
             source: ['aws.sagemaker'],
             'detail-type': ['SageMaker Model Package State Change'],
-            detail: { ModelPackageGroupName: [MODEL_PACKAGE_GROUP], ModelApprovalStatus: ['Approved'] },
+            detail: {
+              ModelPackageGroupName: [MODEL_PACKAGE_GROUP],
+              ModelApprovalStatus: ['Approved'],
+            },
           },
         },
       ],
       permissions: [
-        { kind: 'sagemaker', actions: ['sagemaker:DescribeModelPackage'], resource: 'model-package' },
-        { kind: 'sagemaker', actions: ['sagemaker:CreateModel', 'sagemaker:DescribeModel'], resource: 'model' },
-        { kind: 'sagemaker', actions: ['sagemaker:CreateEndpointConfig'], resource: 'endpoint-config' },
         {
           kind: 'sagemaker',
-          actions: ['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:DescribeEndpoint'],
+          actions: ['sagemaker:DescribeModelPackage'],
+          resource: 'model-package',
+        },
+        {
+          kind: 'sagemaker',
+          actions: ['sagemaker:CreateModel', 'sagemaker:DescribeModel'],
+          resource: 'model',
+        },
+        {
+          kind: 'sagemaker',
+          actions: ['sagemaker:CreateEndpointConfig'],
+          resource: 'endpoint-config',
+        },
+        {
+          kind: 'sagemaker',
+          actions: [
+            'sagemaker:CreateEndpoint',
+            'sagemaker:UpdateEndpoint',
+            'sagemaker:DescribeEndpoint',
+          ],
           resource: 'endpoint',
         },
         { kind: 'iam:passrole', role: 'sagemaker-execution' },

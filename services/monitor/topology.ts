@@ -23,6 +23,13 @@ export const topology = (_ctx: NameContext): ServiceTopology => ({
         { kind: 's3:write', bucket: 'artifacts', prefix: 'state/monitor' },
         { kind: 's3:read', bucket: 'raw', prefix: 'ground-truth/' },
         { kind: 'events:put', bus: 'custom' },
+        // Which model version serves now, and where its package keeps the baseline.
+        { kind: 'sagemaker', actions: ['sagemaker:DescribeEndpoint'], resource: 'endpoint' },
+        {
+          kind: 'sagemaker',
+          actions: ['sagemaker:DescribeModelPackage'],
+          resource: 'model-package',
+        },
       ],
     },
     {
@@ -38,6 +45,13 @@ export const topology = (_ctx: NameContext): ServiceTopology => ({
         { kind: 's3:read', bucket: 'artifacts', prefix: 'state/' },
         { kind: 's3:write', bucket: 'artifacts', prefix: 'state/monitor' },
         { kind: 'events:put', bus: 'custom' },
+        // Which model version serves now, and where its package keeps the baseline.
+        { kind: 'sagemaker', actions: ['sagemaker:DescribeEndpoint'], resource: 'endpoint' },
+        {
+          kind: 'sagemaker',
+          actions: ['sagemaker:DescribeModelPackage'],
+          resource: 'model-package',
+        },
       ],
     },
   ],

@@ -32,3 +32,11 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
 export function stateDirOf(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(flag ?? env.MLOPS_STATE ?? '.mlops');
 }
+
+/** The state folder of a command line, read before the command itself parses it. */
+export function peekStateDir(argv: string[]): string {
+  const k = argv.findIndex((a) => a === '--state' || a.startsWith('--state='));
+  const flag =
+    k < 0 ? undefined : argv[k].includes('=') ? argv[k].slice('--state='.length) : argv[k + 1];
+  return stateDirOf(flag);
+}

@@ -6,7 +6,8 @@ import { UsageError, parse, stateDirOf } from './args.ts';
 export async function dlqCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {});
   const [action, queue] = positionals;
-  if (!['list', 'redrive'].includes(action ?? '') || !queue) throw new UsageError('usage: mlops dlq list|redrive QUEUE');
+  if (!['list', 'redrive'].includes(action ?? '') || !queue)
+    throw new UsageError('usage: mlops dlq list|redrive QUEUE');
   const state = openLocalState(stateDirOf(values.state));
   try {
     const physical = queueName(state.names, queue);
@@ -16,7 +17,9 @@ export async function dlqCommand(argv: string[]): Promise<number> {
         .map((q) => q.name)
         .filter((n) => !n.endsWith('-dlq'))
         .map((n) => n.slice(`${state.names.prefix}-${state.names.stage}-`.length));
-      throw new UsageError(`no queue "${queue}"; queues: ${known.join(', ') || '(none yet: start the runtime once)'}`);
+      throw new UsageError(
+        `no queue "${queue}"; queues: ${known.join(', ') || '(none yet: start the runtime once)'}`,
+      );
     }
     if (action === 'redrive') {
       const n = state.queues.redrive(physical);
@@ -26,12 +29,20 @@ export async function dlqCommand(argv: string[]): Promise<number> {
     const letters = state.queues.dlqList(physical);
     if (values.json) {
       // Bodies stay out of the listing: they may hold note text.
-      console.log(JSON.stringify(letters.map(({ body: _b, ...rest }) => ({ ...rest, bodyBytes: _b.length })), null, 2));
+      console.log(
+        JSON.stringify(
+          letters.map(({ body: _b, ...rest }) => ({ ...rest, bodyBytes: _b.length })),
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     console.log(`${letters.length} dead letter(s) in ${dlqName(state.names, queue)}`);
     for (const l of letters) {
-      console.log(`- ${l.messageId}  received ${l.receiveCount}x, dead since ${l.deadLetteredAt.toISOString()}\n    ${l.error}`);
+      console.log(
+        `- ${l.messageId}  received ${l.receiveCount}x, dead since ${l.deadLetteredAt.toISOString()}\n    ${l.error}`,
+      );
     }
     return 0;
   } finally {

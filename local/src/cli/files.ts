@@ -8,7 +8,12 @@ import { UsageError } from './args.ts';
  * Copies a file into a bucket through the object store, so the runtime (now, or at its next
  * start) raises the same S3 event an upload would. Works whether or not a runtime is running.
  */
-export async function putFile(state: LocalState, file: string, bucket: string, prefix: string): Promise<string> {
+export async function putFile(
+  state: LocalState,
+  file: string,
+  bucket: string,
+  prefix: string,
+): Promise<string> {
   const source = path.resolve(file);
   let stat: fs.Stats;
   try {

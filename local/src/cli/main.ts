@@ -1,9 +1,22 @@
 import { openLocalState } from '../localState.ts';
-import { UsageError, parse, stateDirOf } from './args.ts';
+import { UsageError, parse, peekStateDir, stateDirOf } from './args.ts';
 import { putFile } from './files.ts';
 import { formatStatus, readStatus } from './status.ts';
 import { DEFAULT_PORT, start } from './start.ts';
 import { dlqCommand } from './dlq.ts';
+import { liveRuntime, registerRuntimeCommand, runWithRuntime } from './control.ts';
+import { predictCommand } from './predict.ts';
+import { monitorCommand, runMonitor } from './monitor.ts';
+import { demoDrift } from './demo.ts';
+import { modelsCommand, trainCommand } from './modelsCommand.ts';
+import { LocalRuntime } from '../runtime.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+
+registerRuntimeCommand('predict', predictCommand);
+registerRuntimeCommand('monitor', monitorCommand);
+registerRuntimeCommand('models', modelsCommand);
+registerRuntimeCommand('train', trainCommand);
 
 const USAGE = `usage: mlops <command> [options]            (every command takes --state DIR)
 
@@ -12,8 +25,8 @@ const USAGE = `usage: mlops <command> [options]            (every command takes 
   batch FILE                                    put FILE into batch-in/
   status [--json]                               stages, queues, the deployed model
   dlq list QUEUE | dlq redrive QUEUE            dead letters and their errors
-  models list | show V | approve V | reject V --reason R | rollback
-  train [--reason TEXT]                         request a training now
+  models list | show V | approve V | reject V --reason R | rollback --reason R
+  train [--reason TEXT] [--cutoff ISO]          request a training now
   predict --file F | --<feature> N …            one prediction through the running API
   monitor run                                   a drift analysis now
   demo drift                                    shifted traffic -> drift -> retraining
@@ -30,7 +43,8 @@ const commands: Record<string, Command> = {
       'until-idle': { type: 'boolean', default: false },
     });
     const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values.port}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port must be 0-65535, got ${values.port}`);
     return start({
       stateDir: stateDirOf(values.state),
       port,
@@ -55,6 +69,55 @@ const commands: Record<string, Command> = {
   },
 
   dlq: dlqCommand,
+  predict: (argv) => runWithRuntime(peekStateDir(argv), 'predict', argv),
+  monitor: (argv) => runWithRuntime(peekStateDir(argv), 'monitor', argv),
+  models: (argv) => runWithRuntime(peekStateDir(argv), 'models', argv),
+  train: (argv) => runWithRuntime(peekStateDir(argv), 'train', argv),
+
+  async demo(argv) {
+    const { values, positionals } = parse(argv, {});
+    if (positionals[0] !== 'drift') throw new UsageError('usage: mlops demo drift');
+    const stateDir = stateDirOf(values.state);
+    const out = (line = '') => console.log(line);
+    const live = liveRuntime(stateDir);
+    if (live) {
+      const token = fs.readFileSync(path.join(stateDir, 'api-token'), 'utf8').trim();
+      return demoDrift({
+        apiUrl: live.apiUrl,
+        token,
+        out,
+        status: async () => {
+          const state = openLocalState(stateDir);
+          try {
+            return await readStatus(state);
+          } finally {
+            state.close();
+          }
+        },
+        runMonitor: async () => {
+          const res = await fetch(`${live.apiUrl}/_local/cli`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ command: 'monitor', argv: ['run', '--json'] }),
+          });
+          const answer = (await res.json()) as { output?: string };
+          return JSON.parse(answer.output ?? '{}');
+        },
+      });
+    }
+    const runtime = await LocalRuntime.start({ stateDir, port: 0 });
+    try {
+      return await demoDrift({
+        apiUrl: runtime.apiUrl,
+        token: runtime.token,
+        out,
+        status: () => readStatus(runtime.state),
+        runMonitor: () => runMonitor({ runtime, out }),
+      });
+    } finally {
+      await runtime.stop();
+    }
+  },
 };
 
 async function put(argv: string[], bucket: string, prefix: string): Promise<number> {

@@ -17,17 +17,19 @@ export function progressLines(v: ProgressView): string[] {
   const s = v.status;
   const i = s.stages.ingest;
   const q = (name: string) => s.queues[name] ?? { visible: 0, inFlight: 0, delayed: 0, dlq: 0 };
-  const scoringBacklog = q('notes-to-score').visible + q('notes-to-score').inFlight;
-  const scored = Math.max(0, i.accepted - scoringBacklog);
+  // Counters flush at the end of each function call: ingest's arrive after its first writes.
   const written = s.stages.features.written + s.stages.features.duplicates;
+  const expected = Math.max(i.accepted, written);
+  const scoringBacklog = q('notes-to-score').visible + q('notes-to-score').inFlight;
+  const scored = Math.max(written, expected - scoringBacklog);
   const dlq = Object.entries(s.queues)
     .filter(([, d]) => d.dlq > 0)
     .map(([n, d]) => `${n}: ${d.dlq}`);
   const latest = s.model.packages[0];
   return [
     `  ingest      ${i.files} file(s), ${i.rows} rows: ${i.accepted} accepted, ${i.quarantined} quarantined`,
-    `  scoring     ${scored}/${i.accepted} records ${bar(scored, i.accepted)}`,
-    `  features    ${written}/${i.accepted} written ${bar(written, i.accepted)}`,
+    `  scoring     ${scored}/${expected} records ${bar(scored, expected)}`,
+    `  features    ${written}/${expected} written ${bar(written, expected)}`,
     `  training    ${v.trainingRunning > 0 ? 'a training job is running…' : `${s.stages.training.packages} model(s) trained`}`,
     `  registry    ${latest ? `v${latest.version} ${latest.status}${latest.auc !== null ? ` (ROC AUC ${latest.auc.toFixed(4)})` : ''}` : 'no package yet'}`,
     `  deployment  ${s.model.deployed ? `v${s.model.deployed.version} serving` : 'nothing serving yet'}`,
@@ -46,7 +48,8 @@ export class ProgressPrinter {
       if (this.previous.length) this.out.write(`\x1b[${this.previous.length}A\x1b[J`);
       this.out.write(`${lines.join('\n')}\n`);
     } else {
-      for (const [k, line] of lines.entries()) if (this.previous[k] !== line) this.out.write(`${line}\n`);
+      for (const [k, line] of lines.entries())
+        if (this.previous[k] !== line) this.out.write(`${line}\n`);
     }
     this.previous = lines;
   }

@@ -5,6 +5,13 @@ import { LocalRuntime, REPO_ROOT } from '../runtime.ts';
 import { stateLayout } from '../localState.ts';
 import { readStatus } from './status.ts';
 import { ProgressPrinter, progressLines } from './progress.ts';
+import {
+  CONTROL_PATH,
+  controlHandler,
+  liveRuntime,
+  removeRuntimeInfo,
+  writeRuntimeInfo,
+} from './control.ts';
 
 export const DEMO_FILE = path.join(REPO_ROOT, 'data', 'hospital-demo.csv');
 export const DEFAULT_PORT = 4010;
@@ -23,6 +30,13 @@ export async function start(o: StartOptions): Promise<number> {
   const say = (s = '') => out.write(`${s}\n`);
   const layout = stateLayout(o.stateDir);
   const fresh = !fs.existsSync(path.join(o.stateDir, 'runtime.db'));
+  const live = liveRuntime(o.stateDir);
+  if (live) {
+    say(
+      `a runtime already runs on ${o.stateDir} (pid ${live.pid}, API ${live.apiUrl}); stop it first, or use --state DIR`,
+    );
+    return 1;
+  }
   let runtime: LocalRuntime;
   try {
     runtime = await LocalRuntime.start({ stateDir: o.stateDir, port: o.port });
@@ -34,6 +48,8 @@ export async function start(o: StartOptions): Promise<number> {
     }
     throw e;
   }
+  runtime.addLocalRoute('POST', CONTROL_PATH, controlHandler(runtime));
+  writeRuntimeInfo(o.stateDir, runtime.apiUrl);
   const example = writeExampleRequest(o.stateDir);
   say(`cancer-mlops local runtime${fresh ? ' (new state folder)' : ''}`);
   say(`  state folder  ${o.stateDir}`);
@@ -42,8 +58,14 @@ export async function start(o: StartOptions): Promise<number> {
   say(`  API           ${runtime.apiUrl}`);
   say(`  log           ${layout.logFile}`);
   if (fresh && o.seed) {
-    await runtime.state.objects.put('raw', 'incoming/hospital-demo.csv', fs.createReadStream(DEMO_FILE));
-    say(`  seeded        raw/incoming/hospital-demo.csv (569 WDBC records + synthetic pathology notes)`);
+    await runtime.state.objects.put(
+      'raw',
+      'incoming/hospital-demo.csv',
+      fs.createReadStream(DEMO_FILE),
+    );
+    say(
+      `  seeded        raw/incoming/hospital-demo.csv (569 WDBC records + synthetic pathology notes)`,
+    );
   }
   say();
 
@@ -53,6 +75,7 @@ export async function start(o: StartOptions): Promise<number> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    removeRuntimeInfo(o.stateDir);
     await runtime.stop();
   };
   const ready = () => {
@@ -62,9 +85,11 @@ export async function start(o: StartOptions): Promise<number> {
     say('Try it:');
     say(
       `  curl -s -X POST ${runtime.apiUrl}/predict -H 'Authorization: Bearer ${runtime.token}' ` +
-        `-H 'content-type: application/json' -d @${path.relative(process.cwd(), example) || example}`,
+        `-H 'content-type: application/json' -d @${displayPath(example)}`,
     );
-    say(`Status: npx mlops status${o.stateDir === path.resolve('.mlops') ? '' : ` --state ${o.stateDir}`}`);
+    say(
+      `Status: npx mlops status${o.stateDir === path.resolve('.mlops') ? '' : ` --state ${o.stateDir}`}`,
+    );
     if (!o.untilIdle) say('Ctrl-C stops the runtime; the next start picks up where it left off.');
   };
 
@@ -96,11 +121,20 @@ export async function start(o: StartOptions): Promise<number> {
   return 0;
 }
 
+/** A path as short as it can be said from here: relative inside the current folder, else absolute. */
+function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') ? rel : p;
+}
+
 /** A ready request body for the curl example: a real WDBC row and a short note. */
 export function writeExampleRequest(stateDir: string): string {
   const file = path.join(stateDir, 'example-request.json');
   if (fs.existsSync(file)) return file;
-  const row = fs.readFileSync(path.join(REPO_ROOT, 'data', 'wdbc.data'), 'utf8').split('\n')[0].split(',');
+  const row = fs
+    .readFileSync(path.join(REPO_ROOT, 'data', 'wdbc.data'), 'utf8')
+    .split('\n')[0]
+    .split(',');
   const body: Record<string, unknown> = { record_id: 'example-1' };
   WDBC_FEATURES.forEach((name, k) => (body[name] = Number(row[k + 2])));
   body.pathology_note =

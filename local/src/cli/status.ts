@@ -26,14 +26,26 @@ export interface PackageStatus {
 export interface Status {
   stateDir: string;
   stages: {
-    ingest: { files: number; rows: number; accepted: number; quarantined: number; refusedFiles: number };
+    ingest: {
+      files: number;
+      rows: number;
+      accepted: number;
+      quarantined: number;
+      refusedFiles: number;
+    };
     scoring: { scored: number; cacheHits: number };
     features: { written: number; duplicates: number; records: number };
     training: { packages: number; approved: number; rejected: number; pending: number };
   };
   queues: Record<string, QueueStatus>;
   model: {
-    deployed: null | { version: string; auc: number | null; packageArn: string; deployedAt: string; url?: string };
+    deployed: null | {
+      version: string;
+      auc: number | null;
+      packageArn: string;
+      deployedAt: string;
+      url?: string;
+    };
     packages: PackageStatus[];
   };
   monitoring: { lastRun: unknown };
@@ -60,11 +72,20 @@ export async function readStatus(state: LocalState): Promise<Status> {
 
   const registry = new LocalModelRegistry({ db: state.db, emit: () => undefined });
   const packages = await registry.list(MODEL_PACKAGE_GROUP);
-  const endpoints = new LocalEndpoints({ stateDir: state.stateDir, db: state.db, objects: state.objects, names: state.names });
+  const endpoints = new LocalEndpoints({
+    stateDir: state.stateDir,
+    db: state.db,
+    objects: state.objects,
+    names: state.names,
+  });
   const current = await endpoints.current();
   const byArn = new Map(packages.map((p) => [p.arn, p]));
   const deployedPkg = current ? byArn.get(current.packageArn) : undefined;
-  const records = (state.db.prepare('SELECT COUNT(*) AS n FROM fs_online WHERE is_deleted = 0').get() as { n: number }).n;
+  const records = (
+    state.db.prepare('SELECT COUNT(*) AS n FROM fs_online WHERE is_deleted = 0').get() as {
+      n: number;
+    }
+  ).n;
 
   return {
     stateDir: state.stateDir,
@@ -96,18 +117,16 @@ export async function readStatus(state: LocalState): Promise<Status> {
             ...(current.url ? { url: current.url } : {}),
           }
         : null,
-      packages: packages.map(
-        (p): PackageStatus => ({
-          version: String(p.version),
-          status: p.status,
-          auc: metric(p, 'roc_auc'),
-          sensitivity: metric(p, 'sensitivity'),
-          reason: p.approvalDescription ?? null,
-          createdAt: new Date(p.createdAt).toISOString(),
-        }),
-      ),
+      packages: packages.map((p): PackageStatus => ({
+        version: String(p.version),
+        status: p.status,
+        auc: metric(p, 'roc_auc'),
+        sensitivity: metric(p, 'sensitivity'),
+        reason: p.approvalDescription ?? null,
+        createdAt: new Date(p.createdAt).toISOString(),
+      })),
     },
-    monitoring: { lastRun: await state.state.get('monitor', 'last-run') ?? null },
+    monitoring: { lastRun: (await state.state.get('monitor', 'last-run')) ?? null },
     counters,
   };
 }
@@ -132,16 +151,21 @@ export function formatStatus(s: Status): string {
     '',
     'queues                      visible  in-flight  dlq',
     ...Object.entries(s.queues).map(
-      ([name, q]) => `  ${name.padEnd(24)} ${String(q.visible).padStart(7)} ${String(q.inFlight).padStart(10)} ${String(q.dlq).padStart(4)}`,
+      ([name, q]) =>
+        `  ${name.padEnd(24)} ${String(q.visible).padStart(7)} ${String(q.inFlight).padStart(10)} ${String(q.dlq).padStart(4)}`,
     ),
     '',
     s.model.deployed
       ? `model      version ${s.model.deployed.version} serving since ${s.model.deployed.deployedAt}` +
-        (s.model.deployed.auc !== null ? ` (validation ROC AUC ${s.model.deployed.auc.toFixed(4)})` : '')
+        (s.model.deployed.auc !== null
+          ? ` (validation ROC AUC ${s.model.deployed.auc.toFixed(4)})`
+          : '')
       : 'model      none deployed yet',
-    ...s.model.packages.slice(0, 10).map(
-      (p) => `  v${p.version.padEnd(4)} ${p.status.padEnd(22)} auc ${p.auc?.toFixed(4) ?? '-'}  ${p.reason ?? ''}`.trimEnd(),
-    ),
+    ...s.model.packages
+      .slice(0, 10)
+      .map((p) =>
+        `  v${p.version.padEnd(4)} ${p.status.padEnd(22)} auc ${p.auc?.toFixed(4) ?? '-'}  ${p.reason ?? ''}`.trimEnd(),
+      ),
   ];
   return lines.join('\n');
 }

@@ -125,6 +125,14 @@ export class Mesh {
     );
   }
 
+  /** Invokes a function directly (`mlops monitor run`), as `serverless invoke` would. */
+  async invoke(service: string, fnName: string, event: unknown): Promise<unknown> {
+    const t = this.topologies.find((x) => x.service === service);
+    const fn = t?.functions.find((f) => f.name === fnName);
+    if (!fn) throw new Error(`no function ${service}.${fnName}`);
+    return this.o.invoker.invoke(service, fn, event);
+  }
+
   /** Asynchronous invocations (S3, schedule) that failed every attempt. */
   failures(): { function: string; reason: string; at: Date }[] {
     return [...this.asyncFailures];

@@ -4,7 +4,7 @@ import {
   StatisticsSchema,
   type ConstraintViolations,
 } from '@cancer-mlops/shared/domain/drift/sagemaker.ts';
-import { analyzeDrift, analyzeDriftDeps, deployedModel } from './analyzeDrift.ts';
+import { analyzeDrift, analyzeDriftDeps } from './analyzeDrift.ts';
 import type { DriftReport } from './report/types.ts';
 import { captureKey } from './testing/capture.ts';
 import { createWorld, ENDPOINT } from './testing/world.ts';
@@ -416,11 +416,12 @@ describe('Service: analyzeDrift', () => {
   });
 
   describe('Function: analyzeDriftDeps', () => {
-    it('wires the platform and reads the deployed version from state deployment/current', async () => {
+    it('wires the platform and asks the endpoint which version serves', async () => {
       // Prepare
       const state = new MemoryStateStore();
-      await state.put('deployment', 'current', { version: 'v7', packageArn: 'arn' });
+      let serving: { version: number } | null = { version: 7 };
       const p = {
+        endpoints: { current: async () => serving },
         objects: new MemoryObjectStore(),
         events: new RecordingPublisher(),
         state,
@@ -434,8 +435,19 @@ describe('Service: analyzeDrift', () => {
 
       // Assess
       expect(deps.config.minSamples).toBe(80);
-      expect(await deps.currentModel()).toEqual({ version: 'v7' });
-      expect(await deployedModel(new MemoryStateStore())).toBeNull();
+      expect(await deps.currentModel()).toEqual({ version: '7' });
+      const withRegistry = analyzeDriftDeps({
+        ...p,
+        registry: {
+          get: async () => ({ reports: { dataStatistics: 's3://b/models/job-7/statistics.json' } }),
+        },
+      } as unknown as Parameters<typeof analyzeDriftDeps>[0]);
+      expect(await withRegistry.currentModel()).toEqual({
+        version: '7',
+        baselinePrefix: 'models/job-7/',
+      });
+      serving = null;
+      expect(await deps.currentModel()).toBeNull();
       expect(() => analyzeDriftDeps(p, { DRIFT_ALPHA: '2' })).toThrow(/DRIFT_ALPHA/);
     });
   });

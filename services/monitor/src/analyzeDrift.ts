@@ -41,7 +41,6 @@ import {
 import { loadBaselineCached, type LoadedBaseline } from './baselineStore.ts';
 import { readMonitorConfig, type MonitorConfig } from './config.ts';
 import {
-  deployedModel,
   floorHour,
   GROUND_TRUTH_NS,
   loadCursor,
@@ -51,6 +50,7 @@ import {
   saveCursor,
   saveHistory,
   saveLabelled,
+  servingModel,
   type CaptureCursor,
   type LabelledItem,
 } from './monitorState.ts';
@@ -81,7 +81,8 @@ export interface AnalyzeDriftDeps {
   now: () => Date;
   config: MonitorConfig;
   /** The deployed model version, or null when no model is deployed. */
-  currentModel: () => Promise<{ version: string } | null>;
+  /** What serves now; `baselinePrefix` is its model folder in `artifacts` (from the registry). */
+  currentModel: () => Promise<{ version: string; baselinePrefix?: string } | null>;
   log?: Log;
 }
 
@@ -108,8 +109,6 @@ export const MONITORING_PREFIX = 'monitoring/';
 const HISTOGRAM_BINS = 20;
 const MAX_UNKNOWN_EXAMPLES = 10;
 
-export { deployedModel };
-
 /** The wiring of the platform's ports, shared by the handler and the CLI. */
 export function analyzeDriftDeps(
   p: Platform,
@@ -123,7 +122,7 @@ export function analyzeDriftDeps(
     names: p.names,
     now: p.now,
     config: readMonitorConfig(env),
-    currentModel: () => deployedModel(p.state),
+    currentModel: () => servingModel(p),
   };
 }
 
@@ -241,7 +240,7 @@ export async function analyzeDrift(
     // --- baseline ------------------------------------------------------------------------
     const model = await deps.currentModel();
     const loaded: LoadedBaseline = model
-      ? await loadBaselineCached(objects, model.version)
+      ? await loadBaselineCached(objects, model.version, model.baselinePrefix)
       : { ok: false, reason: 'no model is deployed', keys: [] };
     const featureOrder = loaded.ok
       ? loaded.baseline.features.map((f) => f.name)

@@ -70,8 +70,8 @@ export function parseEvaluation(json: unknown): BaselineQuality {
 export async function loadBaseline(
   objects: Pick<ObjectStore, 'get'>,
   version: string,
+  prefix: string = modelPrefix(version),
 ): Promise<LoadedBaseline> {
-  const prefix = modelPrefix(version);
   const keys = {
     statistics: `${prefix}statistics.json`,
     constraints: `${prefix}constraints.json`,
@@ -137,12 +137,13 @@ const cache = new WeakMap<object, Map<string, LoadedBaseline>>();
 export async function loadBaselineCached(
   objects: Pick<ObjectStore, 'get'>,
   version: string,
+  prefix?: string,
 ): Promise<LoadedBaseline> {
   let byVersion = cache.get(objects);
   if (!byVersion) cache.set(objects, (byVersion = new Map()));
   const hit = byVersion.get(version);
   if (hit) return hit;
-  const loaded = await loadBaseline(objects, version);
+  const loaded = await loadBaseline(objects, version, prefix);
   if (loaded.ok) {
     if (byVersion.size >= 4) byVersion.delete(byVersion.keys().next().value as string);
     byVersion.set(version, loaded);

@@ -86,12 +86,17 @@ export async function loadHistory(state: StateStore): Promise<HistoryEntry[]> {
 export const saveHistory = (state: StateStore, runs: HistoryEntry[]) =>
   state.put(MONITOR_NS, 'history', { runs: runs.slice(-MAX_HISTORY) });
 
-/** The deployment service's record of what is live: state `deployment` / `current`. */
-export async function deployedModel(
-  state: Pick<StateStore, 'get'>,
-): Promise<{ version: string } | null> {
-  const current = await state.get<{ version?: unknown }>('deployment', 'current');
-  return current && typeof current.version === 'string' && current.version
-    ? { version: current.version }
-    : null;
+/**
+ * What the endpoint serves now (DescribeEndpoint on AWS, the local endpoint locally), and
+ * where its baseline lies: the folder of the statistics.json its model package names.
+ */
+export async function servingModel(p: {
+  endpoints: { current(): Promise<{ version: number | string; packageArn: string } | null> };
+  registry?: { get(arn: string): Promise<{ reports?: { dataStatistics?: string } } | undefined> };
+}): Promise<{ version: string; baselinePrefix?: string } | null> {
+  const current = await p.endpoints.current();
+  if (!current) return null;
+  const pkg = p.registry ? await p.registry.get(current.packageArn) : undefined;
+  const m = /^s3:\/\/[^/]+\/(.*\/)statistics\.json$/.exec(pkg?.reports?.dataStatistics ?? '');
+  return { version: String(current.version), ...(m ? { baselinePrefix: m[1] } : {}) };
 }

@@ -10,7 +10,7 @@ import {
 } from '@cancer-mlops/shared/contracts/events.ts';
 import { createLogger, type Log } from '@cancer-mlops/shared/runtime/logger.ts';
 import { readMonitorConfig, type MonitorConfig } from './config.ts';
-import { deployedModel, MONITOR_NS, REACTIONS_NS } from './monitorState.ts';
+import { MONITOR_NS, REACTIONS_NS, servingModel } from './monitorState.ts';
 
 /**
  * monitor.reactToDrift: turns a DriftDetected alarm into RetrainingRequested, at most once per
@@ -64,7 +64,7 @@ export function reactToDriftDeps(
     metrics: p.metrics,
     now: p.now,
     config: readMonitorConfig(env),
-    currentModel: () => deployedModel(p.state),
+    currentModel: () => servingModel(p),
   };
 }
 

@@ -5,6 +5,7 @@ import type { MetricsSink, SecretStore, StateStore } from '../ports/stateStore.t
 import type { FeatureStore } from '../ports/featureStore.ts';
 import type { NoteScorer } from '../ports/noteScorer.ts';
 import type { Endpoints, ModelRegistry, TrainingJobs } from '../ports/sagemaker.ts';
+import type { TransformJobs } from '../ports/transform.ts';
 
 /**
  * Every port a service may use. Handlers never build adapters themselves: on AWS the
@@ -12,7 +13,7 @@ import type { Endpoints, ModelRegistry, TrainingJobs } from '../ports/sagemaker.
  * local runtime installs its own before it loads any handler. That is the only place where
  * "AWS or local" is decided, so nothing under services/ knows which one it runs on.
  *
- * Later issues add their ports here (SageMaker transform).
+ * Later issues add their ports here.
  */
 export interface Platform {
   names: NameContext;
@@ -30,6 +31,8 @@ export interface Platform {
   registry: ModelRegistry;
   /** The serving endpoint: blue/green deploys and invocations. */
   endpoints: Endpoints;
+  /** SageMaker batch transform: stream a prepared file through the deployed model. */
+  transform: TransformJobs;
   now: () => Date;
 }
 

@@ -1,0 +1,56 @@
+import { logicalName } from '@cancer-mlops/shared/topology/names.ts';
+import { UsageError, parse } from './args.ts';
+import type { CommandContext } from './control.ts';
+
+interface DriftRunSummary {
+  run_id: string;
+  html_uri?: string;
+  report_uri?: string;
+  samples: number;
+  model_version: string | null;
+  data?: { status: string; reason?: string; drifted_features?: string[] };
+  concept?: { status?: string; reason?: string } | null;
+  events?: unknown[];
+}
+
+/** Runs monitor.analyzeDrift now, exactly as its schedule would, and prints the verdict. */
+export async function runMonitor(ctx: CommandContext): Promise<DriftRunSummary> {
+  const { runtime } = ctx;
+  const event = runtime.scheduledEvent(
+    `${runtime.state.names.prefix}-${runtime.state.names.stage}-monitor-on-demand`,
+  );
+  return (await runtime.mesh.invoke('monitor', 'analyzeDrift', event)) as DriftRunSummary;
+}
+
+/** `localPath` turns the report's s3:// address into the file in the state folder. */
+export function describeRun(s: DriftRunSummary, localPath?: (uri: string) => string): string[] {
+  const lines = [
+    `monitoring run ${s.run_id}: ${s.samples} captured request(s), model v${s.model_version ?? '-'}`,
+    `  data drift: ${s.data?.status ?? 'unknown'}${s.data?.reason ? ` (${s.data.reason})` : ''}`,
+  ];
+  if (s.data?.drifted_features?.length)
+    lines.push(`  drifted features: ${s.data.drifted_features.join(', ')}`);
+  if (s.concept)
+    lines.push(
+      `  model quality: ${s.concept.status ?? 'unknown'}${s.concept.reason ? ` (${s.concept.reason})` : ''}`,
+    );
+  const uri = s.html_uri ?? s.report_uri;
+  if (uri) lines.push(`  report: ${localPath ? localPath(uri) : uri}`);
+  return lines;
+}
+
+/** `mlops monitor run`. */
+export async function monitorCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const { positionals, values } = parse(argv, {});
+  if (positionals[0] !== 'run') throw new UsageError('usage: mlops monitor run');
+  const summary = await runMonitor(ctx);
+  if (values.json) ctx.out(JSON.stringify(summary, null, 2));
+  else for (const l of describeRun(summary, (uri) => reportFile(ctx, uri))) ctx.out(l);
+  return 0;
+}
+
+function reportFile(ctx: CommandContext, uri: string): string {
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
+  const bucket = m ? logicalName(ctx.runtime.state.names, m[1]) : undefined;
+  return m && bucket ? ctx.runtime.state.objects.filePath(bucket, m[2]) : uri;
+}

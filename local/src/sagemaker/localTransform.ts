@@ -1,0 +1,683 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import type { BusEvent } from '@cancer-mlops/shared/contracts/events.ts';
+import type { ObjectStore } from '@cancer-mlops/shared/ports/objectStore.ts';
+import type { ModelRegistry } from '@cancer-mlops/shared/ports/sagemaker.ts';
+import {
+  transformOutputKey,
+  type TransformJobs,
+  type TransformJobSpec,
+} from '@cancer-mlops/shared/ports/transform.ts';
+import { bucketName, resourceName, type NameContext } from '@cancer-mlops/shared/topology/names.ts';
+import { readModelArtifacts } from '@cancer-mlops/training/src/modelArtifacts.ts';
+import { errorMessage, silentLog, type RuntimeLog } from '../log.ts';
+import {
+  LOCAL_ACCOUNT,
+  SAGEMAKER_SOURCE,
+  defaultContainerCommand,
+  sagemakerArn,
+  type ContainerCommand,
+  type EmitEvent,
+} from './container.ts';
+
+/**
+ * SageMaker batch transform on this machine, the way SageMaker runs it: the model's own
+ * container (`serve`, the same code as the endpoint and the image) is started on N ports,
+ * the input is split at line breaks into mini-batches of at most MaxPayloadInMB
+ * (BatchStrategy MultiRecord), each mini-batch is POSTed to /invocations as text/csv with at
+ * most one request in flight per process, and the answers are assembled line by line in
+ * input order (AssembleWith Line) into `<output prefix><input file name>.out`. DataProcessing
+ * is applied as SageMaker does: InputFilter before the model, JoinSource Input and
+ * OutputFilter after it. The job's end is a real-shaped `SageMaker Transform Job State
+ * Change` event handed to `emit` (the runtime puts it on the default bus).
+ *
+ * Unlike SageMaker, the serving processes of the last model stay warm for `keepWarmMs`
+ * after a job, so a night of batch files does not pay a container start per file.
+ */
+
+export const TRANSFORM_JOB_STATE_CHANGE = 'SageMaker Transform Job State Change';
+
+export interface LocalTransformOptions {
+  objects: ObjectStore;
+  registry: Pick<ModelRegistry, 'get'>;
+  names: NameContext;
+  /** Model folders for the serving processes go under `<stateDir>/sagemaker/transform/`. */
+  stateDir: string;
+  emit: EmitEvent;
+  container?: ContainerCommand;
+  /** Serving processes per job (SageMaker InstanceCount); default: one per core. */
+  instances?: number;
+  keepWarmMs?: number;
+  healthTimeoutMs?: number;
+  region?: string;
+  accountId?: string;
+  now?: () => Date;
+  log?: RuntimeLog;
+}
+
+interface ServeProcess {
+  child: ChildProcess;
+  port: number;
+}
+
+interface Pool {
+  packageArn: string;
+  dir: string;
+  servers: ServeProcess[];
+  idle: ServeProcess[];
+  waiting: ((s: ServeProcess) => void)[];
+  timer?: NodeJS.Timeout;
+  users: number;
+}
+
+/** One mini-batch: the model's part of each line, and each line's record id (InputFilter `$[1:]`). */
+interface MiniBatch {
+  payload: Buffer;
+  /** Bytes that joined lines keep from the input (the ids, or the whole lines without a filter). */
+  kept: Buffer;
+  keptEnds: Int32Array;
+  lines: number;
+}
+
+export class TransformJobError extends Error {
+  override readonly name = 'TransformJobError';
+}
+
+export class LocalTransformJobs implements TransformJobs {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly seen = new Set<string>();
+  private pool: Promise<Pool> | undefined;
+  private readonly pools = new Set<Pool>();
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly now: () => Date;
+  private readonly log: RuntimeLog;
+  private readonly region: string;
+  private readonly account: string;
+  private closed = false;
+
+  constructor(private readonly o: LocalTransformOptions) {
+    this.now = o.now ?? (() => new Date());
+    this.log = o.log ?? silentLog;
+    this.region = o.region ?? 'us-east-1';
+    this.account = o.accountId ?? LOCAL_ACCOUNT;
+  }
+
+  async start(spec: TransformJobSpec): Promise<void> {
+    checkSpec(spec);
+    // Job names are unique: a second start of the same job is a no-op, as on SageMaker.
+    if (this.seen.has(spec.jobName)) return;
+    if (await this.o.objects.head('artifacts', transformOutputKey(spec))) return;
+    this.seen.add(spec.jobName);
+    const run = this.run(spec).finally(() => this.running.delete(spec.jobName));
+    this.running.set(spec.jobName, run);
+  }
+
+  /** Jobs running now (the runtime is idle only at 0). */
+  runningJobs(): number {
+    return this.running.size;
+  }
+
+  /** Resolves when no job is running (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Waits for running jobs, then stops the serving processes. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.idle();
+    await this.pool?.catch(() => undefined);
+    await Promise.all([...this.pools].map((p) => this.stopPool(p)));
+    this.agent.destroy();
+  }
+
+  private async run(spec: TransformJobSpec): Promise<void> {
+    const startedAt = this.now();
+    await this.emit(spec, 'InProgress', startedAt);
+    let failure: string | undefined;
+    try {
+      const pool = await this.acquire(spec.packageArn);
+      try {
+        const input = await this.o.objects.getStream('artifacts', spec.inputKey);
+        const output = this.transform(spec, pool, input as AsyncIterable<Buffer>);
+        await this.o.objects.put('artifacts', transformOutputKey(spec), Readable.from(output), {
+          contentType: 'text/csv',
+        });
+      } finally {
+        this.release(pool);
+      }
+    } catch (e) {
+      failure = e instanceof TransformJobError ? e.message : `ClientError: ${errorMessage(e)}`;
+      this.log.error('transform job failed', { jobName: spec.jobName, reason: failure });
+    }
+    await this.emit(spec, failure ? 'Failed' : 'Completed', startedAt, this.now(), failure);
+  }
+
+  /** The job's output lines, in input order, from mini-batches run N at a time. */
+  private async *transform(
+    spec: TransformJobSpec,
+    pool: Pool,
+    input: AsyncIterable<Buffer>,
+  ): AsyncGenerator<Buffer> {
+    const dropId = spec.inputFilter === '$[1:]';
+    const join = spec.joinSource === 'Input';
+    const pick = join ? parseOutputFilter(spec.outputFilter) : undefined;
+    const maxBytes = Math.max(1, spec.maxPayloadMb) * 1024 * 1024;
+    const limit = pool.servers.length * 2;
+    const inflight: Promise<Buffer>[] = [];
+    for await (const batch of miniBatches(input, maxBytes, dropId)) {
+      const result = this.invoke(pool, batch.payload).then((answer) =>
+        assemble(batch, answer, join, pick),
+      );
+      result.catch(() => undefined); // awaited in order below; never an unhandled rejection
+      inflight.push(result);
+      while (inflight.length >= limit) yield await (inflight.shift() as Promise<Buffer>);
+    }
+    while (inflight.length > 0) yield await (inflight.shift() as Promise<Buffer>);
+  }
+
+  private async invoke(pool: Pool, payload: Buffer): Promise<Buffer> {
+    const server =
+      pool.idle.pop() ?? (await new Promise<ServeProcess>((resolve) => pool.waiting.push(resolve)));
+    try {
+      const res = await post(this.agent, server.port, payload);
+      if (res.status !== 200) {
+        throw new TransformJobError(
+          `ClientError: the model answered ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`,
+        );
+      }
+      return res.body;
+    } finally {
+      const next = pool.waiting.shift();
+      if (next) next(server);
+      else pool.idle.push(server);
+    }
+  }
+
+  /**
+   * The serving processes of a package, started on first use and kept warm between jobs.
+   * Concurrent jobs of one package share them; a job of another package gets its own, and
+   * the older set stops once its last job is done.
+   */
+  private async acquire(packageArn: string): Promise<Pool> {
+    if (this.closed) throw new TransformJobError('the local runtime is stopping');
+    let current = this.pool ? await this.pool : undefined;
+    // A serving process that died since the last job: start the set afresh.
+    if (
+      current &&
+      current.users === 0 &&
+      current.servers.some((s) => s.child.exitCode !== null || s.child.signalCode !== null)
+    ) {
+      this.pool = undefined;
+      await this.stopPool(current);
+      current = undefined;
+    }
+    if (!current || current.packageArn !== packageArn) {
+      if (current && current.users === 0) await this.stopPool(current);
+      const starting = this.startPool(packageArn);
+      this.pool = starting;
+      starting.catch(() => {
+        if (this.pool === starting) this.pool = undefined;
+      });
+      current = await starting;
+    }
+    if (current.timer) clearTimeout(current.timer);
+    current.timer = undefined;
+    current.users++;
+    return current;
+  }
+
+  private release(pool: Pool): void {
+    pool.users--;
+    if (pool.users > 0) return;
+    void (this.pool ?? Promise.resolve(undefined)).then(
+      (current) => {
+        if (current !== pool) {
+          void this.stopPool(pool);
+          return;
+        }
+        pool.timer = setTimeout(() => {
+          if (pool.users > 0) return;
+          void this.pool?.then((now) => {
+            if (now === pool) this.pool = undefined;
+          });
+          void this.stopPool(pool);
+        }, this.o.keepWarmMs ?? 300_000);
+        pool.timer.unref();
+      },
+      () => void this.stopPool(pool),
+    );
+  }
+
+  private async startPool(packageArn: string): Promise<Pool> {
+    const pkg = await this.o.registry.get(packageArn);
+    if (!pkg) throw new TransformJobError(`ClientError: model package ${packageArn} not found`);
+    const dir = join(
+      this.o.stateDir,
+      'sagemaker',
+      'transform',
+      `v${pkg.version}-${Date.now().toString(36)}`,
+    );
+    const files = await readModelArtifacts(this.o.objects, this.o.names, pkg.modelDataUrl);
+    for (const [name, body] of files) {
+      const target = join(dir, 'model', ...name.split('/'));
+      await mkdir(join(target, '..'), { recursive: true });
+      await writeFile(target, body);
+    }
+    const n = Math.max(1, this.o.instances ?? availableParallelism());
+    const started = await Promise.allSettled(Array.from({ length: n }, () => this.launch(dir)));
+    const servers = started
+      .filter((s) => s.status === 'fulfilled')
+      .map((s) => (s as PromiseFulfilledResult<ServeProcess>).value);
+    const failed = started.find((s) => s.status === 'rejected') as
+      PromiseRejectedResult | undefined;
+    if (failed) {
+      await Promise.all(servers.map((s) => stopProcess(s.child)));
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      throw new TransformJobError(
+        `ClientError: the model container did not start: ${errorMessage(failed.reason)}`,
+      );
+    }
+    this.log.info('transform containers started', { version: pkg.version, instances: n });
+    const pool: Pool = { packageArn, dir, servers, idle: [...servers], waiting: [], users: 0 };
+    this.pools.add(pool);
+    return pool;
+  }
+
+  private async stopPool(pool: Pool): Promise<void> {
+    this.pools.delete(pool);
+    if (pool.timer) clearTimeout(pool.timer);
+    await Promise.all(pool.servers.map((s) => stopProcess(s.child)));
+    await rm(pool.dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  private launch(baseDir: string): Promise<ServeProcess> {
+    const container = this.o.container ?? defaultContainerCommand();
+    const timeoutMs = this.o.healthTimeoutMs ?? 60_000;
+    const child = spawn(container.command, [...container.args, 'serve'], {
+      cwd: container.cwd,
+      env: { ...process.env, SM_BASE_DIR: baseDir, SM_PORT: '0', SM_HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString('utf8')).slice(-2000);
+    });
+    return new Promise<ServeProcess>((resolve, reject) => {
+      let done = false;
+      const fail = (reason: string) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        void stopProcess(child);
+        const tail = stderr.trim().split('\n').slice(-3).join(' | ');
+        reject(new Error(tail ? `${reason} (stderr: ${tail})` : reason));
+      };
+      const timer = setTimeout(
+        () => fail(`serve was not healthy within ${timeoutMs} ms`),
+        timeoutMs,
+      );
+      timer.unref();
+      child.once('error', (e) => fail(`serve could not start: ${e.message}`));
+      child.once('exit', (code, signal) => fail(`serve exited (${signal ?? `code ${code}`})`));
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        let msg: { event?: string; port?: number };
+        try {
+          msg = JSON.parse(line) as typeof msg;
+        } catch {
+          return;
+        }
+        if (done || msg.event !== 'listening' || typeof msg.port !== 'number') return;
+        const port = msg.port;
+        void waitForPing(this.agent, port, timeoutMs).then(
+          () => {
+            if (done) return;
+            done = true;
+            clearTimeout(timer);
+            resolve({ child, port });
+          },
+          (e: Error) => fail(e.message),
+        );
+      });
+    });
+  }
+
+  private async emit(
+    spec: TransformJobSpec,
+    status: 'InProgress' | 'Completed' | 'Failed',
+    startedAt: Date,
+    endedAt?: Date,
+    failure?: string,
+  ): Promise<void> {
+    try {
+      await this.o.emit(this.stateChange(spec, status, startedAt, endedAt, failure));
+    } catch (e) {
+      this.log.error('could not emit the transform job state change', {
+        jobName: spec.jobName,
+        status,
+        reason: errorMessage(e),
+      });
+    }
+  }
+
+  /** The event SageMaker puts on the default bus; its detail mirrors DescribeTransformJob. */
+  stateChange(
+    spec: TransformJobSpec,
+    status: 'InProgress' | 'Completed' | 'Failed' | 'Stopped',
+    startedAt: Date,
+    endedAt?: Date,
+    failure?: string,
+  ): BusEvent {
+    const arn = sagemakerArn(this.region, this.account, `transform-job/${spec.jobName}`);
+    const artifacts = bucketName(this.o.names, 'artifacts');
+    const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return {
+      source: SAGEMAKER_SOURCE,
+      'detail-type': TRANSFORM_JOB_STATE_CHANGE,
+      resources: [arn],
+      ...(endedAt ? { time: iso(endedAt) } : {}),
+      detail: {
+        TransformJobName: spec.jobName,
+        TransformJobArn: arn,
+        TransformJobStatus: status,
+        ...(failure ? { FailureReason: failure.slice(0, 1024) } : {}),
+        ModelName: resourceName(this.o.names, `model-v${spec.modelVersion}`),
+        MaxConcurrentTransforms: spec.maxConcurrentTransforms ?? 1,
+        MaxPayloadInMB: spec.maxPayloadMb,
+        BatchStrategy: spec.batchStrategy,
+        Environment: {},
+        TransformInput: {
+          DataSource: {
+            S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${artifacts}/${spec.inputKey}` },
+          },
+          ContentType: spec.contentType,
+          CompressionType: 'None',
+          SplitType: spec.splitType,
+        },
+        TransformOutput: {
+          S3OutputPath: `s3://${artifacts}/${spec.outputPrefix}`,
+          Accept: spec.contentType,
+          AssembleWith: spec.assembleWith,
+        },
+        DataProcessing: {
+          InputFilter: spec.inputFilter,
+          JoinSource: spec.joinSource,
+          OutputFilter: spec.outputFilter,
+        },
+        TransformResources: {
+          InstanceType: 'local',
+          InstanceCount: Math.max(1, this.o.instances ?? availableParallelism()),
+        },
+        CreationTime: iso(startedAt),
+        TransformStartTime: iso(startedAt),
+        ...(endedAt ? { TransformEndTime: iso(endedAt) } : {}),
+        Tags: {},
+      },
+    };
+  }
+}
+
+function checkSpec(spec: TransformJobSpec): void {
+  if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(spec.jobName)) {
+    throw new Error(
+      `ValidationException: transform job name ${spec.jobName} must be 1-63 letters, digits and dashes`,
+    );
+  }
+  if (
+    spec.contentType !== 'text/csv' ||
+    spec.splitType !== 'Line' ||
+    spec.assembleWith !== 'Line'
+  ) {
+    throw new Error(
+      'ValidationException: the local transform runs text/csv split and assembled by line',
+    );
+  }
+  if (spec.inputFilter !== '$' && spec.inputFilter !== '$[1:]') {
+    throw new Error(
+      `ValidationException: the local transform supports InputFilter "$" and "$[1:]", not ${spec.inputFilter}`,
+    );
+  }
+  if (spec.joinSource === 'Input') parseOutputFilter(spec.outputFilter);
+}
+
+/**
+ * OutputFilter over a joined CSV line as column indexes (negative from the end): `$` (all),
+ * or `$[i,j,…]`. Returns undefined for `$`.
+ */
+export function parseOutputFilter(filter: string): number[] | undefined {
+  if (filter === '$' || filter === '') return undefined;
+  const m = /^\$\[(-?\d+(?:\s*,\s*-?\d+)*)\]$/.exec(filter);
+  if (!m)
+    throw new Error(
+      `ValidationException: the local transform supports OutputFilter "$" or "$[i,j,…]", not ${filter}`,
+    );
+  return m[1].split(',').map((s) => Number(s.trim()));
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const COMMA = 0x2c;
+
+/**
+ * Splits the input at line breaks into mini-batches of at most `maxBytes` of model input
+ * (a single longer line is a batch of its own, as SageMaker sends it), applying InputFilter.
+ */
+async function* miniBatches(
+  input: AsyncIterable<Buffer>,
+  maxBytes: number,
+  dropId: boolean,
+): AsyncGenerator<MiniBatch> {
+  let payload = Buffer.allocUnsafe(maxBytes);
+  let p = 0;
+  let kept = Buffer.allocUnsafe(64 * 1024);
+  let k = 0;
+  let keptEnds = new Int32Array(4096);
+  let lines = 0;
+  let carry: Buffer | undefined;
+  const take = (): MiniBatch => {
+    const batch = {
+      payload: payload.subarray(0, p),
+      kept: kept.subarray(0, k),
+      keptEnds: keptEnds.subarray(0, lines),
+      lines,
+    };
+    payload = Buffer.allocUnsafe(maxBytes);
+    kept = Buffer.allocUnsafe(kept.length);
+    keptEnds = new Int32Array(keptEnds.length);
+    p = k = lines = 0;
+    return batch;
+  };
+  const addLine = (buf: Buffer, start: number, end: number): MiniBatch | undefined => {
+    if (end > start && buf[end - 1] === CR) end--;
+    if (end <= start) return undefined; // a blank line is not a record
+    const comma = dropId ? buf.indexOf(COMMA, start) : start - 1;
+    const modelStart = comma === -1 || comma >= end ? end : comma + 1;
+    const keepEnd = dropId ? (comma === -1 || comma >= end ? end : comma) : end;
+    const size = end - modelStart + 1;
+    let full: MiniBatch | undefined;
+    if (p + size > maxBytes && lines > 0) full = take();
+    if (size > payload.length) payload = Buffer.allocUnsafe(size);
+    if (k + (keepEnd - start) > kept.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(kept.length * 2, k + (keepEnd - start)));
+      kept.copy(bigger, 0, 0, k);
+      kept = bigger;
+    }
+    if (lines === keptEnds.length) {
+      const bigger = new Int32Array(keptEnds.length * 2);
+      bigger.set(keptEnds);
+      keptEnds = bigger;
+    }
+    p += buf.copy(payload, p, modelStart, end);
+    payload[p++] = LF;
+    k += buf.copy(kept, k, start, keepEnd);
+    keptEnds[lines++] = k;
+    return full;
+  };
+  for await (const piece of input) {
+    const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece as unknown as string);
+    let buf = chunk;
+    let start = 0;
+    if (carry) {
+      // Only the line cut by the previous chunk is joined, not the whole chunk.
+      const lf = chunk.indexOf(LF);
+      if (lf === -1) {
+        carry = Buffer.concat([carry, chunk]);
+        continue;
+      }
+      const full = addLine(Buffer.concat([carry, chunk.subarray(0, lf)]), 0, carry.length + lf);
+      carry = undefined;
+      if (full) yield full;
+      buf = chunk;
+      start = lf + 1;
+    }
+    for (let lf = buf.indexOf(LF); lf !== -1; lf = buf.indexOf(LF, start)) {
+      const full = addLine(buf, start, lf);
+      if (full) yield full;
+      start = lf + 1;
+    }
+    if (start < buf.length) carry = Buffer.from(buf.subarray(start));
+  }
+  if (carry && carry.length > 0) {
+    const full = addLine(carry, 0, carry.length);
+    if (full) yield full;
+  }
+  if (lines > 0) yield take();
+}
+
+/**
+ * The mini-batch's output lines: the model's answer, one line per record, joined to what the
+ * input kept (JoinSource Input: input columns, then output columns) and cut by OutputFilter.
+ */
+function assemble(
+  batch: MiniBatch,
+  answer: Buffer,
+  join: boolean,
+  pick: number[] | undefined,
+): Buffer {
+  const ends: number[] = [];
+  for (let lf = answer.indexOf(LF); lf !== -1; lf = answer.indexOf(LF, lf + 1)) ends.push(lf);
+  if (answer.length > 0 && answer[answer.length - 1] !== LF) ends.push(answer.length);
+  if (ends.length !== batch.lines) {
+    throw new TransformJobError(
+      `ClientError: the model returned ${ends.length} lines for ${batch.lines} records`,
+    );
+  }
+  if (!join)
+    return answer[answer.length - 1] === LF ? answer : Buffer.concat([answer, Buffer.from('\n')]);
+  const out = Buffer.allocUnsafe(batch.kept.length + answer.length + batch.lines * 2);
+  // The common case, `$[0,-2,-1]` after `$[1:]` with two output columns: the kept id, a
+  // comma, the model's line. Every line of one answer has the same columns.
+  const whole = pick === undefined || isKeptPlusAnswer(pick, answer, 0, ends[0]);
+  let o = 0;
+  let keptStart = 0;
+  let answerStart = 0;
+  for (let i = 0; i < batch.lines; i++) {
+    const keptEnd = batch.keptEnds[i];
+    let answerEnd = ends[i];
+    if (answerEnd > answerStart && answer[answerEnd - 1] === CR) answerEnd--;
+    if (whole) {
+      o += batch.kept.copy(out, o, keptStart, keptEnd);
+      out[o++] = COMMA;
+      o += answer.copy(out, o, answerStart, answerEnd);
+    } else {
+      const fields = [
+        ...batch.kept.toString('utf8', keptStart, keptEnd).split(','),
+        ...answer.toString('utf8', answerStart, answerEnd).split(','),
+      ];
+      const chosen = (pick as number[])
+        .map((c) => fields[c < 0 ? fields.length + c : c] ?? '')
+        .join(',');
+      o += out.write(chosen, o, 'utf8');
+    }
+    out[o++] = LF;
+    keptStart = keptEnd;
+    answerStart = ends[i] + 1;
+  }
+  return out.subarray(0, o);
+}
+
+/** True when `pick` is the first kept column plus every model output column (`$[0,-2,-1]` for two). */
+function isKeptPlusAnswer(pick: number[], answer: Buffer, start: number, end: number): boolean {
+  if (pick[0] !== 0) return false;
+  let columns = 1;
+  for (let i = start; i < end; i++) if (answer[i] === COMMA) columns++;
+  if (pick.length !== columns + 1) return false;
+  for (let j = 1; j < pick.length; j++) if (pick[j] !== j - pick.length) return false;
+  return true;
+}
+
+interface RawResponse {
+  status: number;
+  body: Buffer;
+}
+
+function post(agent: http.Agent, port: number, body: Buffer): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/invocations',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'text/csv', accept: 'text/csv', 'content-length': body.length },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function waitForPing(agent: http.Agent, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port, path: '/ping', method: 'GET', agent },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.setTimeout(2000, () => req.destroy(new Error('GET /ping timed out')));
+        req.end();
+      });
+      if (status === 200) return;
+      last = `GET /ping answered ${status}`;
+    } catch (e) {
+      last = errorMessage(e);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no healthy answer within ${timeoutMs} ms (${last})`);
+}
+
+/** SIGTERM, then SIGKILL if it has not exited 5 s later. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+  force.unref();
+  await exited;
+  clearTimeout(force);
+}

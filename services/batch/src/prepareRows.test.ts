@@ -1,0 +1,263 @@
+import { WDBC_FEATURES } from '@cancer-mlops/shared/contracts/featureGroup.ts';
+import { modelInputValidator } from '@cancer-mlops/shared/domain/validation/modelInput.ts';
+import { FileRefusedError, rowPreparer, sniffFormat, type RowError } from './prepareRows.ts';
+import { fakeScorer, HEADER, ROW_1, ROW_2 } from '../test/batchFakes.ts';
+
+async function prepare(text: string, chunkBytes = 1 << 20) {
+  const errors: RowError[] = [];
+  const scorer = fakeScorer();
+  const bytes = Buffer.from(text, 'utf8');
+  const preparer = rowPreparer(sniffFormat(bytes), {
+    validator: modelInputValidator(),
+    scorer,
+    onError: (e) => errors.push(e),
+  });
+  const chunks = (async function* () {
+    for (let i = 0; i < bytes.length; i += chunkBytes) yield bytes.subarray(i, i + chunkBytes);
+  })();
+  const out: Buffer[] = [];
+  for await (const b of preparer.prepare(chunks)) out.push(Buffer.from(b));
+  return { output: Buffer.concat(out).toString('utf8'), errors, stats: preparer.stats, scorer };
+}
+
+const line = (id: string, values: number[], score: number | string) =>
+  `${id},${values.join(',')},${score}`;
+
+describe('Class: CsvRowPreparer', () => {
+  it('passes a clean file in model layout through unchanged, in order', async () => {
+    // Prepare
+    const rows = [line('a-1', ROW_1, 9), line('a-2', ROW_2, 2)];
+    // Act
+    const { output, errors, stats } = await prepare(`${HEADER}\n${rows.join('\n')}\n`);
+    // Assess
+    expect(output).toBe(`${rows.join('\n')}\n`);
+    expect(errors).toEqual([]);
+    expect(stats).toMatchObject({ format: 'csv', rows: 2, valid: 2, errors: 0 });
+  });
+
+  it('gives the same output whatever the chunk size (lines cut anywhere)', async () => {
+    // Prepare
+    const body = Array.from({ length: 50 }, (_, i) =>
+      line(`r${i}`, i % 2 ? ROW_1 : ROW_2, (i % 10) + 1),
+    );
+    const bad = line(
+      'bad',
+      ROW_1.map((v, i) => (i === 3 ? -1 : v)),
+      3,
+    );
+    const text = `\uFEFF${HEADER}\r\n${body.slice(0, 25).join('\r\n')}\r\n${bad}\r\n${body.slice(25).join('\n')}`;
+    // Act
+    const whole = await prepare(text);
+    const results = await Promise.all([1, 7, 64, 333].map((size) => prepare(text, size)));
+    // Assess
+    expect(whole.output).toBe(`${body.join('\n')}\n`);
+    expect(whole.errors).toEqual([
+      {
+        row: 26,
+        record_id: 'bad',
+        errors: [{ field: 'area_mean', reason: 'out of the physically possible range 0 to 50000' }],
+      },
+    ]);
+    for (const r of results) {
+      expect(r.output).toBe(whole.output);
+      expect(r.errors).toEqual(whole.errors);
+    }
+  });
+
+  it('maps aliases in any column order, scores notes in order, and refuses bad rows with every reason', async () => {
+    // Prepare: scikit-learn names, reversed, a note column with quotes and a line break, an extra column.
+    const names = [...WDBC_FEATURES].reverse();
+    const sk = names.map((n) =>
+      n.replace(/_(mean|se|worst)$/, (_m, s: string) => ` ${s}`).replace(/_/g, ' '),
+    );
+    const header = ['Sample ID', ...sk, 'Pathology Report', 'ward'].join(',');
+    const values = (row: number[]) => [...row].reverse().join(',');
+    const rows = [
+      `p1,${values(ROW_1)},"Invasive carcinoma, grade 8.\nSee ""margins"".",A`,
+      `p2,${values(ROW_2)},,B`,
+      `p3,${values(ROW_2.map((v, i) => (i === 0 ? Number.NaN : v)))},benign 2,C`,
+      `p4,${values(ROW_2)},FAIL this note,D`,
+      `p5,${values(ROW_2)},fibroadenoma 3,E`,
+    ];
+    // Act
+    const { output, errors, stats, scorer } = await prepare(`${header}\n${rows.join('\n')}\n`);
+    // Assess
+    expect(output.split('\n')).toEqual([`p1,${ROW_1.join(',')},8`, `p5,${ROW_2.join(',')},3`, '']);
+    expect(scorer.notes).toEqual([
+      'Invasive carcinoma, grade 8.\nSee "margins".',
+      'FAIL this note',
+      'fibroadenoma 3',
+    ]);
+    expect(errors).toEqual([
+      {
+        row: 2,
+        record_id: 'p2',
+        errors: [
+          {
+            field: 'malignancy_risk_score',
+            reason: 'needs a pathology_note or a malignancy_risk_score',
+          },
+        ],
+      },
+      { row: 3, record_id: 'p3', errors: [{ field: 'radius_mean', reason: 'missing' }] },
+      {
+        row: 4,
+        record_id: 'p4',
+        errors: [{ field: 'pathology_note', reason: 'the note could not be scored (Error)' }],
+      },
+    ]);
+    expect(JSON.stringify(errors)).not.toContain('FAIL');
+    expect(stats).toMatchObject({
+      rows: 5,
+      valid: 2,
+      errors: 3,
+      notes_scored: 2,
+      ignored_columns: ['ward'],
+    });
+  });
+
+  it('uses the row number as record id when there is none, and refuses ids a CSV cell cannot carry', async () => {
+    // Prepare
+    const rows = [
+      line('', ROW_1, 4),
+      line('"x,y"', ROW_2, 4),
+      line('"ok id"', ROW_2, 5),
+      line('NA', ROW_1, 6),
+    ];
+    // Act
+    const { output, errors } = await prepare(`${HEADER}\n${rows.join('\n')}\n`);
+    // Assess
+    expect(output.split('\n')).toEqual([
+      `1,${ROW_1.join(',')},4`,
+      `ok id,${ROW_2.join(',')},5`,
+      `4,${ROW_1.join(',')},6`,
+      '',
+    ]);
+    expect(errors).toEqual([
+      {
+        row: 2,
+        errors: [{ field: 'record_id', reason: 'contains a comma, a quote or a line break' }],
+      },
+    ]);
+  });
+
+  it('lists missing, malformed and out-of-range values, bad scores and wrong field counts', async () => {
+    // Prepare
+    const withCells = (cells: Record<number, string>, score: string) =>
+      `r,${ROW_1.map((v, i) => cells[i] ?? String(v)).join(',')},${score}`;
+    const rows = [
+      withCells({ 0: '', 1: '?', 2: '12abc', 3: '1e9' }, '11'),
+      withCells({}, '7.5'),
+      'r,1,2,3',
+      ' , , ',
+      withCells({ 4: ' 0.2 ', 5: '+.5' }, '7.0'),
+    ];
+    // Act
+    const { output, errors, stats } = await prepare(`${HEADER}\n${rows.join('\n')}\n`);
+    // Assess
+    expect(errors).toEqual([
+      {
+        row: 1,
+        record_id: 'r',
+        errors: [
+          { field: 'radius_mean', reason: 'missing' },
+          { field: 'texture_mean', reason: 'missing' },
+          { field: 'perimeter_mean', reason: 'not a number' },
+          { field: 'area_mean', reason: 'out of the physically possible range 0 to 50000' },
+          { field: 'malignancy_risk_score', reason: 'not an integer from 1 to 10' },
+        ],
+      },
+      {
+        row: 2,
+        record_id: 'r',
+        errors: [{ field: 'malignancy_risk_score', reason: 'not an integer from 1 to 10' }],
+      },
+      { row: 3, errors: [{ field: '(row)', reason: 'the row has 4 fields; the header has 32' }] },
+    ]);
+    // Spaces and unusual spellings are rewritten as plain numbers for the model.
+    const cells = output.trimEnd().split(',');
+    expect([cells[5], cells[6], cells[31]]).toEqual(['0.2', '0.5', '7.0']);
+    expect(stats.rows).toBe(4);
+  });
+
+  it('reads the European dialect: semicolons and decimal commas', async () => {
+    // Prepare
+    const header = HEADER.replaceAll(',', ';');
+    const row = `e1;${ROW_2.map((v) => String(v).replace('.', ',')).join(';')};2`;
+    // Act
+    const { output, errors } = await prepare(`${header}\n${row}\n`);
+    // Assess
+    expect(errors).toEqual([]);
+    expect(output).toBe(`e1,${ROW_2.join(',')},2\n`);
+  });
+
+  it('refuses a file whose header misses a measurement, names none, or offers neither notes nor scores', async () => {
+    await expect(prepare(`${HEADER.replace(',area_mean', '')}\n`)).rejects.toThrow(
+      new FileRefusedError('wrong header: 1 measurement column(s) missing: area_mean'),
+    );
+    await expect(prepare(`${line('842302', ROW_1, 3)}\n`)).rejects.toThrow(/no recognised header/);
+    await expect(prepare(`${HEADER.replace(',malignancy_risk_score', '')}\n`)).rejects.toThrow(
+      /neither a pathology_note nor a malignancy_risk_score/,
+    );
+    await expect(prepare('   \n')).rejects.toThrow(new FileRefusedError('the file is empty'));
+    await expect(prepare('[{"a":1}]')).rejects.toThrow(/JSON array/);
+  });
+
+  it('reports an unclosed quote as one bad row and keeps the rows before it', async () => {
+    const { output, errors } = await prepare(
+      `${HEADER},pathology_note\n${line('q1', ROW_1, 3)},\n${line('q2', ROW_1, 3)},"never closed\n`,
+    );
+    expect(output).toBe(`q1,${ROW_1.join(',')},3\n`);
+    expect(errors).toEqual([
+      {
+        row: 2,
+        errors: [
+          {
+            field: '(row)',
+            reason: expect.stringMatching(/^CSV syntax: a quoted field is never closed/),
+          },
+        ],
+      },
+    ]);
+  });
+});
+
+describe('Class: JsonlRowPreparer', () => {
+  it('validates each object, scores notes, and lists bad lines', async () => {
+    // Prepare
+    const obj = (id: string, row: number[], extra: Record<string, unknown>) =>
+      JSON.stringify({
+        record_id: id,
+        ...Object.fromEntries(WDBC_FEATURES.map((n, i) => [n, row[i]])),
+        ...extra,
+      });
+    const lines = [
+      obj('j1', ROW_1, { malignancy_risk_score: 9, mrn: 'MRN-1' }),
+      'not json',
+      obj('j2', ROW_2, { pathology_note: 'benign 1' }),
+      '',
+      obj('j3', ROW_2, { malignancy_risk_score: '4', radius_mean: '13.54' }),
+      '[1,2]',
+      obj('j4', ROW_2, { malignancy_risk_score: 0 }),
+    ];
+    // Act
+    const { output, errors, stats } = await prepare(`${lines.join('\n')}\n`, 100);
+    // Assess
+    expect(output.split('\n')).toEqual([
+      `j1,${ROW_1.join(',')},9`,
+      `j2,${ROW_2.join(',')},1`,
+      `j3,${ROW_2.join(',')},4`,
+      '',
+    ]);
+    expect(errors).toEqual([
+      { row: 2, errors: [{ field: '(row)', reason: 'not valid JSON' }] },
+      { row: 5, errors: [{ field: '(row)', reason: 'not a JSON object' }] },
+      {
+        row: 6,
+        record_id: 'j4',
+        errors: [{ field: 'malignancy_risk_score', reason: 'not an integer from 1 to 10' }],
+      },
+    ]);
+    expect(stats).toMatchObject({ format: 'jsonl', rows: 6, valid: 3, errors: 3, notes_scored: 1 });
+  });
+});

@@ -1,0 +1,19 @@
+import { httpHandler } from '@cancer-mlops/shared/runtime/httpHandler.ts';
+import { platform } from '@cancer-mlops/shared/runtime/platform.ts';
+import { lazyPredictor, MAX_PREDICT_BODY_BYTES, type PredictDeps } from '../predict.ts';
+
+/** POST /predict (JWT on AWS, the bearer token locally: the gateway answers 401 before this). */
+export const createHandler = (deps: () => Promise<PredictDeps>) => {
+  const predictor = lazyPredictor(deps);
+  return httpHandler(
+    { service: 'inference', maxBodyBytes: MAX_PREDICT_BODY_BYTES },
+    async (req) => ({
+      body: await (await predictor())(req.json()),
+    }),
+  );
+};
+
+export const handler = createHandler(async () => {
+  const p = await platform();
+  return { endpoints: p.endpoints, scorer: p.scorer, registry: p.registry };
+});

@@ -1,0 +1,5 @@
+export { CsvError } from './errors.ts';
+export { parseNumericCsv } from './numeric.ts';
+export type { NumericCsv, NumericCsvOptions } from './numeric.ts';
+export { parseCsv } from './text.ts';
+export type { CsvRecord } from './text.ts';
