@@ -24,7 +24,12 @@ function csvRow(k: number, overrides: Record<string, string> = {}, note = ''): s
   WDBC_FEATURES.forEach((f, j) => (cells[f] = wdbcRows[k][j + 2]));
   Object.assign(cells, overrides);
   const quoted = `"${note.replace(/"/g, '""')}"`;
-  return [...['record_id', 'patient_id', 'event_time', 'diagnosis', ...WDBC_FEATURES].map((c) => cells[c]), quoted].join(',');
+  return [
+    ...['record_id', 'patient_id', 'event_time', 'diagnosis', ...WDBC_FEATURES].map(
+      (c) => cells[c],
+    ),
+    quoted,
+  ].join(',');
 }
 
 describe('Local mesh: the data path (ingest -> scoring -> features)', () => {
@@ -43,9 +48,20 @@ describe('Local mesh: the data path (ingest -> scoring -> features)', () => {
 
   it('puts every good row in the feature store with a score and every bad row in quarantine with its reason', async () => {
     // Prepare: a BOM, CRLF line ends, a note with quoted commas and line breaks, and broken rows.
-    const header = ['record_id', 'patient_id', 'event_time', 'diagnosis', ...WDBC_FEATURES, 'pathology_note'].join(',');
+    const header = [
+      'record_id',
+      'patient_id',
+      'event_time',
+      'diagnosis',
+      ...WDBC_FEATURES,
+      'pathology_note',
+    ].join(',');
     const good = [
-      csvRow(0, {}, 'FINAL DIAGNOSIS:\r\nInvasive ductal carcinoma, grade 3, "high grade",\r\nmargins involved.'),
+      csvRow(
+        0,
+        {},
+        'FINAL DIAGNOSIS:\r\nInvasive ductal carcinoma, grade 3, "high grade",\r\nmargins involved.',
+      ),
       csvRow(1, {}, 'Benign breast tissue. No evidence of malignancy.'),
       csvRow(2),
       csvRow(3, {}, 'Fibroadenoma; negative for carcinoma.'),
@@ -63,7 +79,10 @@ describe('Local mesh: the data path (ingest -> scoring -> features)', () => {
     const drop = path.join(stateDir, 'buckets', 'raw', 'incoming', 'ward 7');
     fs.mkdirSync(drop, { recursive: true });
     fs.writeFileSync(path.join(drop, 'nov#2.csv'), body);
-    await eventually('the file to be processed', async () => (await readStatus(runtime.state)).stages.ingest.files === 1);
+    await eventually(
+      'the file to be processed',
+      async () => (await readStatus(runtime.state)).stages.ingest.files === 1,
+    );
     await runtime.waitUntilIdle(500);
 
     // Assess: the good rows, scored, in the feature store.
@@ -82,16 +101,27 @@ describe('Local mesh: the data path (ingest -> scoring -> features)', () => {
     const highRisk = (await runtime.state.features.latest('rec-0')) as FeatureRecord;
     const benign = (await runtime.state.features.latest('rec-1')) as FeatureRecord;
     expect(highRisk.malignancy_risk_score).toBeGreaterThan(benign.malignancy_risk_score as number);
-    for (const k of [5, 6, 7, 8]) expect(await runtime.state.features.latest(`rec-${k}`)).toBeUndefined();
+    for (const k of [5, 6, 7, 8])
+      expect(await runtime.state.features.latest(`rec-${k}`)).toBeUndefined();
 
     // ... every bad row quarantined with a reason naming the field.
-    const errors = (await readLines(runtime, 'raw', 'quarantine/ward 7/nov#2.csv.errors.jsonl')).map((l) => JSON.parse(l));
+    const errors = (
+      await readLines(runtime, 'raw', 'quarantine/ward 7/nov#2.csv.errors.jsonl')
+    ).map((l) => JSON.parse(l));
     expect(errors).toHaveLength(4);
-    const reasons = errors.map((e: { reasons: { field: string; reason: string }[] }) => e.reasons[0]);
+    const reasons = errors.map(
+      (e: { reasons: { field: string; reason: string }[] }) => e.reasons[0],
+    );
     expect(reasons).toEqual([
       { field: 'radius_mean', reason: 'missing' },
-      expect.objectContaining({ field: 'diagnosis', reason: expect.stringMatching(/^unknown diagnosis code/) }),
-      expect.objectContaining({ field: 'area_mean', reason: expect.stringMatching(/out of the physically possible range/) }),
+      expect.objectContaining({
+        field: 'diagnosis',
+        reason: expect.stringMatching(/^unknown diagnosis code/),
+      }),
+      expect.objectContaining({
+        field: 'area_mean',
+        reason: expect.stringMatching(/out of the physically possible range/),
+      }),
       { field: 'texture_mean', reason: 'not a number' },
     ]);
     const quarantineText = JSON.stringify(errors);
@@ -108,7 +138,9 @@ describe('Local mesh: the data path (ingest -> scoring -> features)', () => {
     const status = await readStatus(runtime.state);
     const deadLettered = Object.values(status.queues).reduce((n, q) => n + q.dlq, 0);
     expect(status.stages.features.written + deadLettered).toBe(summary!.accepted);
-    expect(status.stages.ingest).toEqual(expect.objectContaining({ rows: 9, accepted: 5, quarantined: 4 }));
+    expect(status.stages.ingest).toEqual(
+      expect.objectContaining({ rows: 9, accepted: 5, quarantined: 4 }),
+    );
 
     // Nothing a patient could be recognised by reached the log.
     const log = fs.readFileSync(path.join(stateDir, 'logs', 'runtime.jsonl'), 'utf8');
@@ -118,18 +150,33 @@ describe('Local mesh: the data path (ingest -> scoring -> features)', () => {
 
   it('creates no duplicate features when the same file is dropped twice', async () => {
     // Prepare
-    const header = ['record_id', 'patient_id', 'event_time', 'diagnosis', ...WDBC_FEATURES, 'pathology_note'].join(',');
+    const header = [
+      'record_id',
+      'patient_id',
+      'event_time',
+      'diagnosis',
+      ...WDBC_FEATURES,
+      'pathology_note',
+    ].join(',');
     const body = [header, csvRow(10, {}, 'benign'), csvRow(11, {}, 'carcinoma')].join('\n');
     fs.writeFileSync(path.join(stateDir, 'a.csv'), body);
 
     // Act
     await runtime.state.objects.put('raw', 'incoming/a.csv', body);
-    await eventually('first file', async () => (await readStatus(runtime.state)).stages.features.written === 2);
+    await eventually(
+      'first file',
+      async () => (await readStatus(runtime.state)).stages.features.written === 2,
+    );
     await runtime.state.objects.put('raw', 'incoming/a-again.csv', body);
-    await eventually('second file', async () => (await readStatus(runtime.state)).stages.features.duplicates === 2);
+    await eventually(
+      'second file',
+      async () => (await readStatus(runtime.state)).stages.features.duplicates === 2,
+    );
 
     // Assess
-    const offline = runtime.state.db.prepare('SELECT COUNT(*) AS n FROM fs_offline').get() as { n: number };
+    const offline = runtime.state.db.prepare('SELECT COUNT(*) AS n FROM fs_offline').get() as {
+      n: number;
+    };
     expect(offline.n).toBe(2);
   });
 
@@ -144,15 +191,29 @@ describe('Local mesh: the data path (ingest -> scoring -> features)', () => {
     const { port } = llm.address() as { port: number };
     runtime = await startTestRuntime('datapath', {
       stateDir,
-      env: { NOTE_SCORER: 'openai', OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`, OPENAI_MODEL: 'm' },
+      env: {
+        NOTE_SCORER: 'openai',
+        OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`,
+        OPENAI_MODEL: 'm',
+      },
     });
-    const header = ['record_id', 'patient_id', 'event_time', 'diagnosis', ...WDBC_FEATURES, 'pathology_note'].join(',');
+    const header = [
+      'record_id',
+      'patient_id',
+      'event_time',
+      'diagnosis',
+      ...WDBC_FEATURES,
+      'pathology_note',
+    ].join(',');
     const body = [header, csvRow(20, {}, 'invasive carcinoma'), csvRow(21)].join('\n');
 
     try {
       // Act
       await runtime.state.objects.put('raw', 'incoming/poison.csv', body);
-      await eventually('the dead letter', async () => (await readStatus(runtime.state)).queues['notes-to-score']?.dlq === 1);
+      await eventually(
+        'the dead letter',
+        async () => (await readStatus(runtime.state)).queues['notes-to-score']?.dlq === 1,
+      );
       await runtime.waitUntilIdle(300);
 
       // Assess: the note-less row went through; the other one waits in the DLQ with its reason.
@@ -162,7 +223,9 @@ describe('Local mesh: the data path (ingest -> scoring -> features)', () => {
       expect(letter.error).toMatch(/400/);
       expect(letter.error).not.toContain('invasive carcinoma');
       const status = await readStatus(runtime.state);
-      expect(status.stages.ingest.accepted).toBe(status.stages.features.written + status.queues['notes-to-score'].dlq);
+      expect(status.stages.ingest.accepted).toBe(
+        status.stages.features.written + status.queues['notes-to-score'].dlq,
+      );
     } finally {
       llm.close();
     }

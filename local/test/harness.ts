@@ -19,7 +19,10 @@ export interface TestRuntimeOptions {
  * A local runtime tuned for tests: a quick scan of bucket folders and short retry back-offs,
  * so a poison message reaches its DLQ in well under a second instead of ten.
  */
-export async function startTestRuntime(label: string, o: TestRuntimeOptions = {}): Promise<LocalRuntime> {
+export async function startTestRuntime(
+  label: string,
+  o: TestRuntimeOptions = {},
+): Promise<LocalRuntime> {
   const stateDir = o.stateDir ?? tempStateDir(label);
   return LocalRuntime.start({
     stateDir,
@@ -48,17 +51,31 @@ export async function eventually<T>(
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${String(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last: ${String(last)}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
-export async function readJson<T = unknown>(runtime: LocalRuntime, bucket: string, key: string): Promise<T | undefined> {
+export async function readJson<T = unknown>(
+  runtime: LocalRuntime,
+  bucket: string,
+  key: string,
+): Promise<T | undefined> {
   const body = await runtime.state.objects.get(bucket, key);
   return body ? (JSON.parse(body.toString('utf8')) as T) : undefined;
 }
 
-export async function readLines(runtime: LocalRuntime, bucket: string, key: string): Promise<string[]> {
+export async function readLines(
+  runtime: LocalRuntime,
+  bucket: string,
+  key: string,
+): Promise<string[]> {
   const body = await runtime.state.objects.get(bucket, key);
-  return body ? body.toString('utf8').split('\n').filter((l) => l.trim() !== '') : [];
+  return body
+    ? body
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+    : [];
 }

@@ -116,4 +116,3 @@ describe('Function: evaluatePolicy', () => {
     expect(d.description).toMatch(/validation set 42 malignant, 72 benign/);
   });
 });
-

@@ -59,7 +59,11 @@ export function evaluatePolicy(
   const checks: PolicyCheck[] = [];
 
   const minPerClass = t.minValidationPerClass ?? 0;
-  if (minPerClass > 0 && finite(candidate.validationRows) && finite(candidate.validationPositives)) {
+  if (
+    minPerClass > 0 &&
+    finite(candidate.validationRows) &&
+    finite(candidate.validationPositives)
+  ) {
     const pos = candidate.validationPositives;
     const neg = candidate.validationRows - pos;
     const ok = pos >= minPerClass && neg >= minPerClass;

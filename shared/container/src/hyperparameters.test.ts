@@ -12,6 +12,7 @@ describe('Function: parseHyperparameters', () => {
       class_weight: 'benign:1,malignant:2.5',
       seed: '7',
       target_sensitivity: '0.9',
+      sensitivity_confidence: '0',
       calibration: 'none',
       cv_folds: '3',
       sagemaker_job_name: 'ignored',
@@ -26,7 +27,13 @@ describe('Function: parseHyperparameters', () => {
       bootstrap: false,
       classWeight: { benign: 1, malignant: 2.5 },
     });
-    expect(s).toMatchObject({ seed: 7, targetSensitivity: 0.9, calibration: 'none', cvFolds: 3 });
+    expect(s).toMatchObject({
+      seed: 7,
+      targetSensitivity: 0.9,
+      sensitivityConfidence: 0,
+      calibration: 'none',
+      cvFolds: 3,
+    });
   });
 
   it('uses defaults for an empty object', () => {
@@ -38,6 +45,7 @@ describe('Function: parseHyperparameters', () => {
     expect(s).toMatchObject({
       seed: 42,
       targetSensitivity: 0.95,
+      sensitivityConfidence: 0.95,
       calibration: 'platt',
       cvFolds: 'auto',
     });
@@ -52,6 +60,7 @@ describe('Function: parseHyperparameters', () => {
     [{ bootstrap: 'maybe' }, /hyperparameter bootstrap: expected true or false/],
     [{ class_weight: 'benign:1' }, /hyperparameter class_weight/],
     [{ target_sensitivity: '1.2' }, /hyperparameter target_sensitivity/],
+    [{ sensitivity_confidence: '1' }, /hyperparameter sensitivity_confidence/],
     [{ cv_folds: '1' }, /hyperparameter cv_folds/],
     [{ min_samples_split: '1' }, /min_samples_split/],
   ])('names the bad key in %j', (raw, message) => {

@@ -17,6 +17,8 @@ export interface TrainingSettings {
   forest: ForestHyperparameters;
   seed: number;
   targetSensitivity: number;
+  /** One-sided confidence that the threshold reaches the target on new rows; 0 = observed. */
+  sensitivityConfidence: number;
   calibration: 'platt' | 'none';
   cvFolds: number | 'auto';
   permutationRepeats: number;
@@ -38,6 +40,7 @@ export const HYPERPARAMETER_KEYS = [
   'class_weight',
   'seed',
   'target_sensitivity',
+  'sensitivity_confidence',
   'calibration',
   'cv_folds',
   'permutation_repeats',
@@ -172,6 +175,16 @@ export function parseHyperparameters(raw: Record<string, unknown>): TrainingSett
       );
     }
   }
+  let sensitivityConfidence = 0.95;
+  if ('sensitivity_confidence' in v) {
+    sensitivityConfidence = num('sensitivity_confidence', v.sensitivity_confidence);
+    if (!(sensitivityConfidence >= 0 && sensitivityConfidence < 1)) {
+      throw new HyperparameterError(
+        'sensitivity_confidence',
+        `expected a number in [0, 1), got ${JSON.stringify(v.sensitivity_confidence)}`,
+      );
+    }
+  }
   let calibration: 'platt' | 'none' = 'platt';
   if ('calibration' in v) {
     const s = text(v.calibration).toLowerCase();
@@ -197,6 +210,7 @@ export function parseHyperparameters(raw: Record<string, unknown>): TrainingSett
     forest: resolved,
     seed: 'seed' in v ? int('seed', v.seed, 0, 0xffffffff) : 42,
     targetSensitivity,
+    sensitivityConfidence,
     calibration,
     cvFolds,
     permutationRepeats:

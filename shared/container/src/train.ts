@@ -118,6 +118,7 @@ async function run(
     seed: settings.seed,
     datasetId,
     targetSensitivity: settings.targetSensitivity,
+    sensitivityConfidence: settings.sensitivityConfidence,
     calibration: settings.calibration,
     validation: validation ? { X: validation.X, y: validation.y } : null,
     cvFolds: settings.cvFolds,

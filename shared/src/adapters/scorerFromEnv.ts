@@ -18,16 +18,28 @@ export const ScorerConfigSchema = z.object({
  * by where it runs (Bedrock on AWS, the local clinical-text scorer on one machine); the AWS
  * SDK is only loaded when Bedrock is chosen.
  */
-export async function scorerFromEnv(env: NodeJS.ProcessEnv, fallback: 'local' | 'bedrock'): Promise<NoteScorer> {
+export async function scorerFromEnv(
+  env: NodeJS.ProcessEnv,
+  fallback: 'local' | 'bedrock',
+): Promise<NoteScorer> {
   const c = readConfig(ScorerConfigSchema, env);
   const kind = c.NOTE_SCORER ?? fallback;
   if (kind === 'local') return createLocalScorer();
   if (kind === 'openai') {
     if (!c.OPENAI_BASE_URL || !c.OPENAI_MODEL) {
-      throw new Error('invalid configuration: NOTE_SCORER=openai needs OPENAI_BASE_URL and OPENAI_MODEL');
+      throw new Error(
+        'invalid configuration: NOTE_SCORER=openai needs OPENAI_BASE_URL and OPENAI_MODEL',
+      );
     }
-    return buildOpenAiScorer({ baseUrl: c.OPENAI_BASE_URL, model: c.OPENAI_MODEL, apiKey: c.OPENAI_API_KEY });
+    return buildOpenAiScorer({
+      baseUrl: c.OPENAI_BASE_URL,
+      model: c.OPENAI_MODEL,
+      apiKey: c.OPENAI_API_KEY,
+    });
   }
-  const { buildBedrockScorer, createBedrockScoringClient } = await import('../aws/bedrockScorer.ts');
-  return buildBedrockScorer(createBedrockScoringClient(c.AWS_REGION), { modelId: c.BEDROCK_MODEL_ID });
+  const { buildBedrockScorer, createBedrockScoringClient } =
+    await import('../aws/bedrockScorer.ts');
+  return buildBedrockScorer(createBedrockScoringClient(c.AWS_REGION), {
+    modelId: c.BEDROCK_MODEL_ID,
+  });
 }

@@ -71,7 +71,12 @@ export async function awsPlatformFromEnv(env: NodeJS.ProcessEnv = process.env): 
         image: sagemakerConfig().INFERENCE_IMAGE_URI ?? sagemakerConfig().TRAINING_IMAGE_URI,
       }),
     endpoints: () =>
-      buildSageMakerEndpoints(client().sm, new SageMakerRuntimeClient({ region }), names, sagemakerConfig()),
+      buildSageMakerEndpoints(
+        client().sm,
+        new SageMakerRuntimeClient({ region }),
+        names,
+        sagemakerConfig(),
+      ),
     transform: () => buildSageMakerTransform(client().sm, names),
     now: () => () => new Date(),
   };

@@ -79,7 +79,11 @@ export const BatchCompletedSchema = z
   .strict();
 
 export const TrainingFailedSchema = z
-  .object({ training_job: z.string(), reason: z.string().max(2000), dataset_id: z.string().nullable() })
+  .object({
+    training_job: z.string(),
+    reason: z.string().max(2000),
+    dataset_id: z.string().nullable(),
+  })
   .strict();
 
 export const OUR_EVENTS = {
@@ -117,7 +121,9 @@ export const EventBridgeEnvelopeSchema = z
     detail: z.unknown(),
   })
   .passthrough();
-export type EventBridgeEnvelope<D = unknown> = z.infer<typeof EventBridgeEnvelopeSchema> & { detail: D };
+export type EventBridgeEnvelope<D = unknown> = z.infer<typeof EventBridgeEnvelopeSchema> & {
+  detail: D;
+};
 
 /**
  * Builds one of our events, checked against its schema, so a malformed event fails where it
@@ -140,7 +146,10 @@ export function ourEvent<N extends OurEventName>(
 }
 
 /** Parses the detail of one of our events delivered in an envelope. */
-export function parseOurEvent<N extends OurEventName>(name: N, envelope: unknown): EventBridgeEnvelope<OurEventDetail<N>> {
+export function parseOurEvent<N extends OurEventName>(
+  name: N,
+  envelope: unknown,
+): EventBridgeEnvelope<OurEventDetail<N>> {
   const env = EventBridgeEnvelopeSchema.parse(envelope);
   if (env['detail-type'] !== name) {
     throw new Error(`expected a ${name} event, got detail-type "${env['detail-type']}"`);

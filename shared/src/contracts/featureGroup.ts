@@ -75,7 +75,12 @@ function wdbcFeatures(): FeatureDefinition[] {
       const sk = stat === 'se' ? `${spaced} error` : `${SKLEARN_STAT[stat]} ${spaced}`;
       out.push({
         name: `${base}_${stat}`,
-        aliases: [sk, `${spaced} ${stat}`, `${base.replace(/_/g, '')}_${stat}`, `${spaced} (${stat})`],
+        aliases: [
+          sk,
+          `${spaced} ${stat}`,
+          `${base.replace(/_/g, '')}_${stat}`,
+          `${spaced} (${stat})`,
+        ],
         min: 0,
         max: MAX[base],
         description: `${description}, ${stat}`,
@@ -122,7 +127,8 @@ export function aliasIndex(group: FeatureGroup = WDBC_FEATURE_GROUP): Map<string
     add(f.name, f.name);
     for (const a of f.aliases) add(a.replace(/[()]/g, ''), f.name);
   }
-  for (const fixed of ['record_id', 'patient_id', 'event_time', 'diagnosis', 'pathology_note']) add(fixed, fixed);
+  for (const fixed of ['record_id', 'patient_id', 'event_time', 'diagnosis', 'pathology_note'])
+    add(fixed, fixed);
   add(group.scoreFeature, group.scoreFeature);
   for (const [a, n] of [
     ['id', 'record_id'],

@@ -3,12 +3,21 @@ import { EvidenceSchema, FeatureRecordSchema, PatientRecordSchema } from './reco
 
 /** Where a record came from, so a dead letter can be traced back to its file and row. */
 export const SourceRefSchema = z
-  .object({ bucket: z.string(), key: z.string(), row: z.number().int().positive(), ingest_id: z.string() })
+  .object({
+    bucket: z.string(),
+    key: z.string(),
+    row: z.number().int().positive(),
+    ingest_id: z.string(),
+  })
   .strict();
 
 /** ingest -> scoring, queue `notes-to-score`. */
 export const NoteToScoreMessageSchema = z
-  .object({ kind: z.literal('note-to-score'), record: PatientRecordSchema, source: SourceRefSchema })
+  .object({
+    kind: z.literal('note-to-score'),
+    record: PatientRecordSchema,
+    source: SourceRefSchema,
+  })
   .strict();
 export type NoteToScoreMessage = z.infer<typeof NoteToScoreMessageSchema>;
 

@@ -19,7 +19,12 @@ export interface ObjectStore {
   get(bucket: string, key: string): Promise<Buffer | undefined>;
   /** A stream of the object; rejects with ObjectNotFoundError when absent. */
   getStream(bucket: string, key: string): Promise<Readable>;
-  put(bucket: string, key: string, body: string | Uint8Array | Readable, options?: PutOptions): Promise<void>;
+  put(
+    bucket: string,
+    key: string,
+    body: string | Uint8Array | Readable,
+    options?: PutOptions,
+  ): Promise<void>;
   head(bucket: string, key: string): Promise<ObjectInfo | undefined>;
   /** Keys under a prefix, in lexical order. */
   list(bucket: string, prefix: string): AsyncIterable<ObjectInfo>;

@@ -7,7 +7,11 @@ describe('Function: readConfig', () => {
     const config = readConfig(CommonConfigSchema, {});
 
     // Assess
-    expect(config).toEqual({ MLOPS_PREFIX: 'cancer-mlops', MLOPS_STAGE: 'dev', AWS_REGION: 'us-east-1' });
+    expect(config).toEqual({
+      MLOPS_PREFIX: 'cancer-mlops',
+      MLOPS_STAGE: 'dev',
+      AWS_REGION: 'us-east-1',
+    });
   });
 
   it('names every missing or invalid variable in one error', () => {

@@ -32,8 +32,14 @@ export function readConfig<S extends z.ZodObject<z.ZodRawShape>>(
 
 /** Variables every function has. */
 export const CommonConfigSchema = z.object({
-  MLOPS_PREFIX: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/, 'lowercase letters, digits and dashes').default('cancer-mlops'),
-  MLOPS_STAGE: z.string().regex(/^[a-z][a-z0-9]{0,9}$/, 'lowercase letters and digits, at most 10').default('dev'),
+  MLOPS_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,20}$/, 'lowercase letters, digits and dashes')
+    .default('cancer-mlops'),
+  MLOPS_STAGE: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,9}$/, 'lowercase letters and digits, at most 10')
+    .default('dev'),
   AWS_REGION: z.string().default('us-east-1'),
 });
 export type CommonConfig = z.infer<typeof CommonConfigSchema>;

@@ -40,7 +40,8 @@ export class PermanentError extends Error {
 /** Short, PHI-free description of any thrown value, for DLQ reasons and logs. */
 export function describeError(e: unknown): string {
   if (e instanceof Error) {
-    if (e.name === 'ZodError' && 'issues' in e) return `invalid message: ${describeZodError(e as z.ZodError)}`;
+    if (e.name === 'ZodError' && 'issues' in e)
+      return `invalid message: ${describeZodError(e as z.ZodError)}`;
     return `${e.name}: ${e.message}`.slice(0, 1000);
   }
   return String(e).slice(0, 200);

@@ -28,7 +28,9 @@ export function eventConsumer<D, R>(
     }
     const type = envelope.data['detail-type'];
     if (!options.detailTypes.includes(type)) {
-      throw new Error(`unexpected detail-type "${type}"; expected ${options.detailTypes.join(' or ')}`);
+      throw new Error(
+        `unexpected detail-type "${type}"; expected ${options.detailTypes.join(' or ')}`,
+      );
     }
     const detail = options.detail.safeParse(envelope.data.detail);
     if (!detail.success) {
@@ -37,7 +39,11 @@ export function eventConsumer<D, R>(
     try {
       return await handle({ ...envelope.data, detail: detail.data }, context);
     } catch (e) {
-      log.error('event handling failed', { eventId: envelope.data.id, detailType: type, reason: describeError(e) });
+      log.error('event handling failed', {
+        eventId: envelope.data.id,
+        detailType: type,
+        reason: describeError(e),
+      });
       throw e;
     }
   });

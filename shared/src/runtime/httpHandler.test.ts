@@ -11,10 +11,17 @@ describe('Function: httpHandler', () => {
 
   it('answers JSON with the status the handler chose', async () => {
     // Act
-    const res = await echo(apiGatewayV2Request({ method: 'POST', path: '/x', body: '{}' }), lambdaContext());
+    const res = await echo(
+      apiGatewayV2Request({ method: 'POST', path: '/x', body: '{}' }),
+      lambdaContext(),
+    );
 
     // Assess
-    expect(res).toEqual({ statusCode: 201, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' });
+    expect(res).toEqual({
+      statusCode: 201,
+      headers: { 'content-type': 'application/json' },
+      body: '{"ok":true}',
+    });
   });
 
   it.each([
@@ -24,7 +31,10 @@ describe('Function: httpHandler', () => {
     ['an HttpError', '{"fail":"http"}', 422, /cannot do that/],
   ])('turns %s into a JSON error with a reason', async (_name, body, status, reason) => {
     // Act
-    const res = await echo(apiGatewayV2Request({ method: 'POST', path: '/x', body }), lambdaContext());
+    const res = await echo(
+      apiGatewayV2Request({ method: 'POST', path: '/x', body }),
+      lambdaContext(),
+    );
 
     // Assess
     expect(res.statusCode).toBe(status);
@@ -33,7 +43,10 @@ describe('Function: httpHandler', () => {
 
   it('hides the message of an unexpected error behind a 500', async () => {
     // Act
-    const res = await echo(apiGatewayV2Request({ method: 'POST', path: '/x', body: '{"fail":"crash"}' }), lambdaContext());
+    const res = await echo(
+      apiGatewayV2Request({ method: 'POST', path: '/x', body: '{"fail":"crash"}' }),
+      lambdaContext(),
+    );
 
     // Assess
     expect(res.statusCode).toBe(500);

@@ -33,7 +33,13 @@ export function createLogger(service: string): Log {
   let powertools: Logger | undefined;
   const emit = (level: LogLevel, message: string, extra?: Record<string, unknown>) => {
     if (sink) {
-      sink({ ...redact(extra ?? {}), level, service, message, timestamp: new Date().toISOString() });
+      sink({
+        ...redact(extra ?? {}),
+        level,
+        service,
+        message,
+        timestamp: new Date().toISOString(),
+      });
       return;
     }
     powertools ??= new Logger({ serviceName: service, jsonReplacerFn: redactingReplacer });

@@ -25,10 +25,18 @@ describe('Function: redact', () => {
 
   it('keeps safe metadata whose names look sensitive', () => {
     // Act
-    const out = redact({ note_length: 120, score_source: 'local', quarantine_key: 'quarantine/a.csv' });
+    const out = redact({
+      note_length: 120,
+      score_source: 'local',
+      quarantine_key: 'quarantine/a.csv',
+    });
 
     // Assess
-    expect(out).toEqual({ note_length: 120, score_source: 'local', quarantine_key: 'quarantine/a.csv' });
+    expect(out).toEqual({
+      note_length: 120,
+      score_source: 'local',
+      quarantine_key: 'quarantine/a.csv',
+    });
   });
 
   it('serialises errors by type and message only (no stack, no attached data)', () => {

@@ -3,7 +3,8 @@
  * any depth, so a new field named e.g. `clinical_note` is redacted without anyone remembering
  * to add it.
  */
-const SENSITIVE_KEY = /(note|text|report|patient|mrn|name_|^name$|surname|birth|dob|address|phone|email|ssn|identifier|raw_row|^row$|^line$|^body$|evidence|quote|rationale)/i;
+const SENSITIVE_KEY =
+  /(note|text|report|patient|mrn|name_|^name$|surname|birth|dob|address|phone|email|ssn|identifier|raw_row|^row$|^line$|^body$|evidence|quote|rationale)/i;
 
 /** Keys that look sensitive by the pattern but are safe metadata we need in logs. */
 const SAFE_KEYS = new Set([

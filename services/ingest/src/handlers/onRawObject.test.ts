@@ -172,7 +172,12 @@ describe('Handler: ingest.onRawObject', () => {
         delimiter: ',',
       });
       expect(t.objects.keys('raw')).not.toContain('quarantine/2026/ward-a.csv.errors.jsonl');
-      expect(t.metrics.counts).toEqual({ FilesRead: 1, RowsRead: 23, RowsAccepted: 23, RowsQuarantined: 0 });
+      expect(t.metrics.counts).toEqual({
+        FilesRead: 1,
+        RowsRead: 23,
+        RowsAccepted: 23,
+        RowsQuarantined: 0,
+      });
     });
 
     it('reads RFC 4180: BOM, CRLF, quoted commas, quotes and line breaks, even across tiny stream chunks', async () => {

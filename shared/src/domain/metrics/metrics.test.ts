@@ -12,7 +12,12 @@ import {
 } from './classification.ts';
 import { applyCalibration, calibrationTable, fitPlatt } from './calibration.ts';
 import { stratifiedFoldIds, stratifiedKFold } from './crossValidation.ts';
-import { chooseThreshold } from './threshold.ts';
+import {
+  chooseThreshold,
+  normalQuantile,
+  requiredPositives,
+  wilsonLowerBound,
+} from './threshold.ts';
 import { Rng } from '../forest/prng.ts';
 
 // A small case worked by hand: positives score 0.35 and 0.8, negatives 0.1 and 0.4.
@@ -220,10 +225,49 @@ describe('Function: chooseThreshold', () => {
     expect(t.confusion.tp).toBe(19);
   });
 
+  it('with a confidence, keeps enough malignant rows above it for the Wilson bound to reach the target', () => {
+    // Prepare: 100 positives at distinct scores, 100 negatives below them.
+    const yy = Array.from({ length: 200 }, (_, i) => (i < 100 ? 1 : 0));
+    const pp = yy.map((v, i) => (v ? 1 - i / 200 : 0.4 - i / 1000));
+
+    // Act
+    const plain = chooseThreshold(yy, pp, 0.95);
+    const sure = chooseThreshold(yy, pp, 0.91, 0.95);
+
+    // Assess: plain catches 95; at 95% confidence of 0.91, 96 of 100 are needed
+    // (one-sided Wilson lower bound of 95/100 is 0.9008 < 0.91, of 96/100 is 0.9138).
+    expect(plain.confusion.tp).toBe(95);
+    expect(sure.confusion.tp).toBe(96);
+    expect(sure.confidence).toBe(0.95);
+    expect(sure.threshold).toBeGreaterThan(0.4);
+  });
+
   it('refuses a bad target', () => {
     // Assess
+    expect(() => chooseThreshold(y, p, 0.95, 1)).toThrow(/confidence/);
     expect(() => chooseThreshold(y, p, 0)).toThrow(/target sensitivity/);
     expect(() => chooseThreshold([0, 0], [0.1, 0.2])).toThrow(/malignant rows/);
+  });
+});
+
+describe('Function: wilsonLowerBound, normalQuantile, requiredPositives', () => {
+  it('matches published values', () => {
+    // Assess: the 95% two-sided Wilson interval of 19/20 is 0.7639 - 0.9911.
+    expect(wilsonLowerBound(19, 20, 1.959964)).toBeCloseTo(0.7639, 4);
+    expect(wilsonLowerBound(0, 0, 1.96)).toBe(0);
+    expect(normalQuantile(0.95)).toBeCloseTo(1.644854, 6);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 6);
+    expect(normalQuantile(0.01)).toBeCloseTo(-2.326348, 6);
+    expect(() => normalQuantile(1)).toThrow(RangeError);
+  });
+
+  it('asks for more rows with a confidence and for all of them when that is not enough', () => {
+    // Assess
+    expect(requiredPositives(20, 0.95, 0)).toBe(19);
+    expect(requiredPositives(100, 0.91, 0.95)).toBe(96);
+    expect(requiredPositives(170, 0.95, 0.95)).toBe(167);
+    // 10/10 has a Wilson lower bound of 0.79 at z = 1.645: no count gives 0.95, so all.
+    expect(requiredPositives(10, 0.95, 0.95)).toBe(10);
   });
 });
 

@@ -33,6 +33,11 @@ export interface TrainModelOptions {
   datasetId: string;
   /** Share of malignant cases the threshold must catch on OOB predictions; default 0.95. */
   targetSensitivity?: number;
+  /**
+   * One-sided confidence that the threshold reaches targetSensitivity on new rows (Wilson bound
+   * on the OOB malignant rows); default 0.95; 0 = the observed OOB share alone.
+   */
+  sensitivityConfidence?: number;
   /** 'platt' (default) or 'none'. */
   calibration?: 'platt' | 'none';
   validation?: { X: Float64Array; y: Uint8Array } | null;
@@ -183,7 +188,12 @@ async function fitVariant(
     options.calibration === 'none' ? { method: 'identity' } : fitPlatt(srcY, srcP);
   const cal = (p: Float64Array): Float64Array => p.map((v) => applyCalibration(calibration, v));
   const srcCal = cal(srcP);
-  const threshold = chooseThreshold(srcY, srcCal, options.targetSensitivity ?? 0.95);
+  const threshold = chooseThreshold(
+    srcY,
+    srcCal,
+    options.targetSensitivity ?? 0.95,
+    options.sensitivityConfidence ?? 0.95,
+  );
 
   const metrics = (yy: Uint8Array, pc: Float64Array): Metrics => ({
     ...evaluateBinary(yy, pc, threshold.threshold),
@@ -335,6 +345,7 @@ export async function trainModel(
     createdAt,
     metrics: {
       thresholdBasis: main.basis,
+      thresholdConfidence: main.threshold.confidence,
       oob: summary(main.oob),
       validation: summary(main.validation),
       crossValidation:

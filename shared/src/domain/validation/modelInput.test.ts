@@ -47,7 +47,7 @@ describe('Class: ModelInputValidator', () => {
     });
 
     it('lists every problem in model order, then unknown keys; values never appear', () => {
-      const body = {
+      const body: Record<string, unknown> = {
         ...row(),
         radius_mean: 'Jane',
         texture_mean: 1e9,
