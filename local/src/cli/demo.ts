@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { WDBC_FEATURES } from '@cancer-mlops/shared/contracts/featureGroup.ts';
+import { parseCsv } from '@cancer-mlops/shared/domain/csv/index.ts';
 import { REPO_ROOT } from '../runtime.ts';
 import type { Status } from './status.ts';
 import { describeRun } from './monitor.ts';
@@ -17,20 +18,26 @@ export interface DemoTarget {
 /** The size features the demo shifts: radius, perimeter and area (mean, se, worst). */
 export const SIZE_FEATURES = WDBC_FEATURES.filter((f) => /^(radius|perimeter|area)_/.test(f));
 
-export function wdbcRecords(): Record<string, number>[] {
-  return fs
-    .readFileSync(path.join(REPO_ROOT, 'data', 'wdbc.data'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const cells = line.split(',');
-      return Object.fromEntries(WDBC_FEATURES.map((f, k) => [f, Number(cells[k + 2])]));
-    });
+type TrafficRecord = Record<string, number | string>;
+
+/** The shipped hospital file's rows as /predict bodies: the 30 measurements and the note. */
+export function hospitalRecords(): TrafficRecord[] {
+  const text = fs.readFileSync(path.join(REPO_ROOT, 'data', 'hospital-demo.csv'), 'utf8');
+  const [header, ...rows] = parseCsv(text).map((r) => r.fields);
+  const at = (name: string) => header.indexOf(name);
+  const note = at('pathology_note');
+  return rows.map((cells) => ({
+    ...Object.fromEntries(WDBC_FEATURES.map((f) => [f, Number(cells[at(f)])])),
+    pathology_note: cells[note],
+  }));
 }
 
-/** A seeded sample of WDBC rows, optionally with the size features scaled. */
-export function trafficSample(n: number, seed: number, scale = 1): Record<string, number>[] {
-  const rows = wdbcRecords();
+/**
+ * A seeded sample of the hospital's records, with their notes (so the risk score is drawn from
+ * the training population too), optionally with the size features scaled.
+ */
+export function trafficSample(n: number, seed: number, scale = 1): TrafficRecord[] {
+  const rows = hospitalRecords();
   let s = seed >>> 0;
   const next = () => {
     s = (s + 0x6d2b79f5) >>> 0;
@@ -41,7 +48,7 @@ export function trafficSample(n: number, seed: number, scale = 1): Record<string
   };
   return Array.from({ length: n }, () => {
     const row = { ...rows[Math.floor(next() * rows.length)] };
-    for (const f of SIZE_FEATURES) row[f] = Number((row[f] * scale).toPrecision(6));
+    for (const f of SIZE_FEATURES) row[f] = Number((Number(row[f]) * scale).toPrecision(6));
     return row;
   });
 }
@@ -49,8 +56,7 @@ export function trafficSample(n: number, seed: number, scale = 1): Record<string
 /** Sends records to POST /predict, a few at a time; returns how many were answered 200. */
 export async function sendTraffic(
   target: Pick<DemoTarget, 'apiUrl' | 'token'>,
-  records: Record<string, number>[],
-  score = 5,
+  records: TrafficRecord[],
 ): Promise<number> {
   let ok = 0;
   const queue = [...records];
@@ -60,7 +66,7 @@ export async function sendTraffic(
         const res = await fetch(`${target.apiUrl}/predict`, {
           method: 'POST',
           headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ ...r, malignancy_risk_score: score }),
+          body: JSON.stringify(r),
         });
         await res.arrayBuffer();
         if (res.ok) ok++;
@@ -84,6 +90,7 @@ export async function demoDrift(t: DemoTarget, o: { timeoutMs?: number } = {}): 
     return 1;
   }
   const startVersion = before.model.deployed.version;
+  const startedAt = new Date().toISOString();
   t.out(`Model v${startVersion} serves. 1) 300 requests drawn from the training population…`);
   t.out(`   ${await sendTraffic(t, trafficSample(300, 1))} answered`);
   await sleep(1500); // the endpoint's data capture flushes within a second
@@ -101,6 +108,16 @@ export async function demoDrift(t: DemoTarget, o: { timeoutMs?: number } = {}): 
   let seen = '';
   while (Date.now() < deadline) {
     const s = await t.status();
+    const reaction = s.monitoring.lastReaction;
+    if (reaction && reaction.at >= startedAt && reaction.outcome !== 'requested') {
+      t.out(`   the drift alarm was not acted on (${reaction.outcome}): ${reaction.reason}`);
+      t.out(`Model v${startVersion} keeps serving.`);
+      if (reaction.outcome === 'cooldown')
+        t.out(
+          '   (the cooldown is DRIFT_COOLDOWN_MINUTES, default 360; it prevents retraining storms)',
+        );
+      return 0;
+    }
     const latest = s.model.packages[0];
     const line = latest ? `   newest package v${latest.version}: ${latest.status}` : '';
     if (line && line !== seen) t.out((seen = line));

@@ -6,6 +6,8 @@ interface DriftRunSummary {
   run_id: string;
   html_uri?: string;
   report_uri?: string;
+  /** The HTML report as a file in the state folder (added here, for people). */
+  html_path?: string;
   samples: number;
   model_version: string | null;
   data?: { status: string; reason?: string; drifted_features?: string[] };
@@ -19,11 +21,12 @@ export async function runMonitor(ctx: CommandContext): Promise<DriftRunSummary> 
   const event = runtime.scheduledEvent(
     `${runtime.state.names.prefix}-${runtime.state.names.stage}-monitor-on-demand`,
   );
-  return (await runtime.mesh.invoke('monitor', 'analyzeDrift', event)) as DriftRunSummary;
+  const summary = (await runtime.mesh.invoke('monitor', 'analyzeDrift', event)) as DriftRunSummary;
+  const uri = summary.html_uri ?? summary.report_uri;
+  return uri ? { ...summary, html_path: reportFile(ctx, uri) } : summary;
 }
 
-/** `localPath` turns the report's s3:// address into the file in the state folder. */
-export function describeRun(s: DriftRunSummary, localPath?: (uri: string) => string): string[] {
+export function describeRun(s: DriftRunSummary): string[] {
   const lines = [
     `monitoring run ${s.run_id}: ${s.samples} captured request(s), model v${s.model_version ?? '-'}`,
     `  data drift: ${s.data?.status ?? 'unknown'}${s.data?.reason ? ` (${s.data.reason})` : ''}`,
@@ -34,8 +37,8 @@ export function describeRun(s: DriftRunSummary, localPath?: (uri: string) => str
     lines.push(
       `  model quality: ${s.concept.status ?? 'unknown'}${s.concept.reason ? ` (${s.concept.reason})` : ''}`,
     );
-  const uri = s.html_uri ?? s.report_uri;
-  if (uri) lines.push(`  report: ${localPath ? localPath(uri) : uri}`);
+  const where = s.html_path ?? s.html_uri ?? s.report_uri;
+  if (where) lines.push(`  report: ${where}`);
   return lines;
 }
 
@@ -45,7 +48,7 @@ export async function monitorCommand(ctx: CommandContext, argv: string[]): Promi
   if (positionals[0] !== 'run') throw new UsageError('usage: mlops monitor run');
   const summary = await runMonitor(ctx);
   if (values.json) ctx.out(JSON.stringify(summary, null, 2));
-  else for (const l of describeRun(summary, (uri) => reportFile(ctx, uri))) ctx.out(l);
+  else for (const l of describeRun(summary)) ctx.out(l);
   return 0;
 }
 

@@ -48,7 +48,21 @@ export interface Status {
     };
     packages: PackageStatus[];
   };
-  monitoring: { lastRun: unknown };
+  monitoring: {
+    /** The newest monitoring run, as kept in the monitor's history. */
+    lastRun: null | {
+      runId: string;
+      at: string;
+      modelVersion: string | null;
+      samples: number;
+      dataStatus: string;
+      drifted: number;
+      tested: number;
+      qualityStatus: string | null;
+    };
+    /** The newest decision of reactToDrift on a DriftDetected alarm. */
+    lastReaction: null | { alarm: string; at: string; outcome: string; reason: string };
+  };
   counters: Record<string, number>;
 }
 
@@ -126,8 +140,57 @@ export async function readStatus(state: LocalState): Promise<Status> {
         createdAt: new Date(p.createdAt).toISOString(),
       })),
     },
-    monitoring: { lastRun: (await state.state.get('monitor', 'last-run')) ?? null },
+    monitoring: await readMonitoring(state),
     counters,
+  };
+}
+
+interface HistoryDoc {
+  runs?: {
+    run_id: string;
+    at: string;
+    model_version: string | null;
+    samples: number;
+    data_status: string;
+    drifted: number;
+    tested: number;
+    quality: { status: string } | null;
+  }[];
+}
+
+interface ReactionDoc {
+  at: string;
+  outcome: string;
+  reason: string;
+}
+
+/** The monitor's own documents (namespaces of services/monitor's monitorState). */
+async function readMonitoring(state: LocalState): Promise<Status['monitoring']> {
+  const runs = (await state.state.get<HistoryDoc>('monitor', 'history'))?.runs ?? [];
+  const last = runs.at(-1);
+  const reactions = await state.state.list<ReactionDoc>('monitor-reactions');
+  const newest = reactions.sort((a, b) => a.value.at.localeCompare(b.value.at)).at(-1);
+  return {
+    lastRun: last
+      ? {
+          runId: last.run_id,
+          at: last.at,
+          modelVersion: last.model_version,
+          samples: last.samples,
+          dataStatus: last.data_status,
+          drifted: last.drifted,
+          tested: last.tested,
+          qualityStatus: last.quality?.status ?? null,
+        }
+      : null,
+    lastReaction: newest
+      ? {
+          alarm: newest.key,
+          at: newest.value.at,
+          outcome: newest.value.outcome,
+          reason: newest.value.reason,
+        }
+      : null,
   };
 }
 
@@ -166,6 +229,27 @@ export function formatStatus(s: Status): string {
       .map((p) =>
         `  v${p.version.padEnd(4)} ${p.status.padEnd(22)} auc ${p.auc?.toFixed(4) ?? '-'}  ${p.reason ?? ''}`.trimEnd(),
       ),
+    '',
+    ...formatMonitoring(s.monitoring),
+    '',
+    'counters',
+    ...Object.entries(s.counters)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, v]) => `  ${name.padEnd(26)} ${v}`),
   ];
   return lines.join('\n');
+}
+
+function formatMonitoring(m: Status['monitoring']): string[] {
+  const r = m.lastRun;
+  return [
+    r
+      ? `monitor    last run ${r.runId}: ${r.samples} captured row(s), model v${r.modelVersion ?? '?'}, data ${r.dataStatus}` +
+        (r.tested ? ` (${r.drifted} of ${r.tested} features drifted)` : '') +
+        (r.qualityStatus ? `, quality ${r.qualityStatus}` : '')
+      : 'monitor    no run yet (npx mlops monitor run)',
+    ...(m.lastReaction
+      ? [`  last drift alarm ${m.lastReaction.outcome}: ${m.lastReaction.reason}`]
+      : []),
+  ];
 }

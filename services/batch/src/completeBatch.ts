@@ -1,3 +1,4 @@
+import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ourEvent } from '@cancer-mlops/shared/contracts/events.ts';
@@ -38,6 +39,8 @@ export interface CompleteDeps {
   events: EventPublisher;
   now: () => Date;
   log?: Log;
+  /** Counts finished batches and their rows (`BatchJobs`, `BatchRowsPredicted`, `BatchRowErrors`). */
+  metrics?: MetricsSink;
 }
 
 export async function completeBatch(
@@ -128,6 +131,9 @@ export async function completeBatch(
       status: finalStatus,
     }),
   ]);
+  deps.metrics?.count('BatchJobs', 1, { status: finalStatus });
+  deps.metrics?.count('BatchRowsPredicted', predicted);
+  deps.metrics?.count('BatchRowErrors', manifest.errors);
   log.info('batch completed', {
     jobName,
     status: finalStatus,

@@ -1,3 +1,4 @@
+import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { PassThrough, Readable } from 'node:stream';
 import { once } from 'node:events';
 import type { S3Event } from 'aws-lambda';
@@ -44,6 +45,8 @@ export interface BatchDeps {
   endpoints: Pick<Endpoints, 'current'>;
   now: () => Date;
   log?: Log;
+  /** Counts batches that end before a transform (`BatchJobs`, `BatchRowErrors`). */
+  metrics?: MetricsSink;
 }
 
 export interface BatchSettings {
@@ -157,6 +160,8 @@ export async function prepareBatch(
     await deps.objects.put(BATCH_OUT, keys.summaryKey, `${JSON.stringify(summary, null, 2)}\n`, {
       contentType: 'application/json',
     });
+    deps.metrics?.count('BatchJobs', 1, { status });
+    deps.metrics?.count('BatchRowErrors', summary.errors);
     log.info('batch finished without a transform job', {
       status,
       reason: reason ?? null,

@@ -1,3 +1,4 @@
+import { MemoryMetrics } from '@cancer-mlops/shared/testing/memoryMetrics.ts';
 import { setLogSink } from '@cancer-mlops/shared/runtime/logger.ts';
 import { lambdaContext, modelPackageStateChange } from '@cancer-mlops/shared/testing/factories.ts';
 import { createLedger } from '@cancer-mlops/training/src/ledger.ts';
@@ -18,7 +19,8 @@ async function setup() {
   const objects = new MemoryObjectStore();
   const ledger = createLedger(objects, now);
   const events = new RecordingPublisher();
-  const deps: DeployModelDeps = { registry, endpoints, ledger, events };
+  const metrics = new MemoryMetrics();
+  const deps: DeployModelDeps = { registry, endpoints, ledger, events, metrics };
   const handler = createHandler(async () => deps);
   const approved = async () => {
     const pkg = await registry.seed({ metrics: { roc_auc: 0.99 } });
@@ -36,7 +38,7 @@ async function setup() {
       arn: pkg.arn,
       status: 'Approved',
     });
-  return { handler, registry, endpoints, ledger, events, approved, eventFor, objects };
+  return { handler, registry, endpoints, ledger, events, approved, eventFor, objects, metrics };
 }
 
 describe('Handler: inference.deployModel', () => {
@@ -45,7 +47,7 @@ describe('Handler: inference.deployModel', () => {
 
   it('deploys an approved package, records the promotion and emits ModelDeployed', async () => {
     // Prepare
-    const { handler, endpoints, ledger, events, approved, eventFor } = await setup();
+    const { handler, endpoints, ledger, events, approved, eventFor, metrics } = await setup();
     const v1 = await approved();
 
     // Act
@@ -53,6 +55,7 @@ describe('Handler: inference.deployModel', () => {
 
     // Assess
     expect(out).toEqual({ outcome: 'deployed', version: 1, previous: null });
+    expect(metrics.counts).toEqual({ 'Deployments{outcome=deployed}': 1 });
     expect(endpoints.serving).toMatchObject({ version: 1, packageArn: v1.arn });
     expect(await ledger.serving()).toMatchObject({
       version: 1,

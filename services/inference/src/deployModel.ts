@@ -1,3 +1,4 @@
+import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { z } from 'zod';
 import { ourEvent, type EventBridgeEnvelope } from '@cancer-mlops/shared/contracts/events.ts';
 import type { EventPublisher } from '@cancer-mlops/shared/ports/messaging.ts';
@@ -28,6 +29,8 @@ export interface DeployModelDeps {
   ledger: Ledger;
   events: EventPublisher;
   log?: Log;
+  /** Counts deployments by outcome (`Deployments`). */
+  metrics?: MetricsSink;
 }
 
 export type DeployOutcome =
@@ -44,6 +47,15 @@ export type DeployOutcome =
  * rollback with the reason; that is an outcome, not an error, so nothing retries it.
  */
 export async function deployModel(
+  deps: DeployModelDeps,
+  event: EventBridgeEnvelope<PackageStateChange>,
+): Promise<DeployOutcome> {
+  const result = await deployApproved(deps, event);
+  deps.metrics?.count('Deployments', 1, { outcome: result.outcome });
+  return result;
+}
+
+async function deployApproved(
   deps: DeployModelDeps,
   event: EventBridgeEnvelope<PackageStateChange>,
 ): Promise<DeployOutcome> {

@@ -1,3 +1,4 @@
+import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { randomUUID } from 'node:crypto';
 import type { Evidence } from '@cancer-mlops/shared/contracts/record.ts';
 import {
@@ -38,6 +39,8 @@ export interface PredictDeps {
    * package's `threshold` metric, read once per deployed package.
    */
   registry?: Pick<ModelRegistry, 'get'>;
+  /** Counts answers by class (`Predictions`) and refusals by status (`PredictionErrors`). */
+  metrics?: MetricsSink;
 }
 
 export interface PredictOptions {
@@ -185,7 +188,7 @@ export function createPredictor(deps: PredictDeps, options: PredictOptions = {})
     }
   };
 
-  return async (body) => {
+  const predictOne: Predictor = async (body) => {
     const started = clock();
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new HttpError(400, 'request body must be a JSON object of measurements');
@@ -254,6 +257,21 @@ export function createPredictor(deps: PredictDeps, options: PredictOptions = {})
     };
     if (input.recordId !== undefined) response.record_id = input.recordId;
     return response;
+  };
+
+  const metrics = deps.metrics;
+  if (!metrics) return predictOne;
+  return async (body) => {
+    try {
+      const response = await predictOne(body);
+      metrics.count('Predictions', 1, { prediction: response.prediction });
+      return response;
+    } catch (e) {
+      metrics.count('PredictionErrors', 1, {
+        status: String(e instanceof HttpError ? e.statusCode : 500),
+      });
+      throw e;
+    }
   };
 }
 

@@ -1,3 +1,4 @@
+import { MemoryMetrics } from '@cancer-mlops/shared/testing/memoryMetrics.ts';
 import { modelFeatureNames } from '@cancer-mlops/shared/contracts/featureGroup.ts';
 import { modelPackageStateChange } from '@cancer-mlops/shared/testing/factories.ts';
 import { MemoryObjectStore, MemoryRegistry, clock } from '../test/fakes.ts';
@@ -52,8 +53,9 @@ async function setup(env: Record<string, string> = {}) {
     ledger,
     config: TrainingConfigSchema.parse(env),
     loadModel: (files) => models[files.get('model.bin')!.toString()],
+    metrics: new MemoryMetrics(),
   };
-  return { deps, registry, ledger, models, objects };
+  return { deps, registry, ledger, models, objects, metrics: deps.metrics as MemoryMetrics };
 }
 
 const message = (arn: string, version = 1) =>
@@ -117,7 +119,7 @@ describe('Function: approveModel', () => {
 
   it('rejects a candidate below the sensitivity floor', async () => {
     // Prepare
-    const { deps, registry } = await setup();
+    const { deps, registry, metrics } = await setup();
     const pkg = await registry.seed({
       metrics: { roc_auc: 0.995, sensitivity: 0.91, threshold: 0.5 },
     });
@@ -130,6 +132,7 @@ describe('Function: approveModel', () => {
       status: 'Rejected',
       description: expect.stringMatching(/^policy rejected v1: sensitivity 0.9100 < 0.95/),
     });
+    expect(metrics.counts).toEqual({ 'ApprovalDecisions{outcome=decided,status=Rejected}': 1 });
   });
 
   it("compares with the champion scored on the candidate's own validation set", async () => {

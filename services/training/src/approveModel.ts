@@ -1,3 +1,4 @@
+import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { z } from 'zod';
 import { EventBridgeEnvelopeSchema } from '@cancer-mlops/shared/contracts/events.ts';
 import { rocAuc } from '@cancer-mlops/shared/domain/metrics/index.ts';
@@ -34,6 +35,8 @@ export interface ApproveModelDeps {
   config: TrainingConfig;
   loadModel: ModelLoader;
   log?: Log;
+  /** Counts decisions by outcome and status (`ApprovalDecisions`). */
+  metrics?: MetricsSink;
 }
 
 export type ApproveOutcome =
@@ -52,6 +55,16 @@ export class UnknownModelPackageError extends PermanentError {
  * PendingManualApproval for a person; the policy's recommendation goes into the ledger.
  */
 export async function approveModel(
+  deps: ApproveModelDeps,
+  message: PackageStateChangeMessage,
+): Promise<ApproveOutcome> {
+  const result = await decideApproval(deps, message);
+  const status = result.outcome === 'already-decided' ? result.status : result.decision.decision;
+  deps.metrics?.count('ApprovalDecisions', 1, { outcome: result.outcome, status });
+  return result;
+}
+
+async function decideApproval(
   deps: ApproveModelDeps,
   message: PackageStateChangeMessage,
 ): Promise<ApproveOutcome> {

@@ -9,7 +9,7 @@ import { evaluateBinary } from '@cancer-mlops/shared/domain/metrics/index.ts';
 import type { EventPublisher } from '@cancer-mlops/shared/ports/messaging.ts';
 import type { ObjectStore } from '@cancer-mlops/shared/ports/objectStore.ts';
 import type { ModelRegistry } from '@cancer-mlops/shared/ports/sagemaker.ts';
-import type { StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
+import type { MetricsSink, StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { PermanentError, describeError } from '@cancer-mlops/shared/runtime/errors.ts';
 import type { Log } from '@cancer-mlops/shared/runtime/logger.ts';
 import { MODEL_PACKAGE_GROUP } from '@cancer-mlops/shared/topology/common.ts';
@@ -58,6 +58,8 @@ export interface RegisterModelDeps {
   loadModel: ModelLoader;
   now: () => Date;
   log?: Log;
+  /** Counts finished training jobs by outcome (`TrainingJobsFinished`). */
+  metrics?: MetricsSink;
 }
 
 export type RegisterOutcome =
@@ -74,6 +76,15 @@ export type RegisterOutcome =
  * serving model is untouched.
  */
 export async function registerModel(
+  deps: RegisterModelDeps,
+  event: EventBridgeEnvelope<TrainingJobStateChange>,
+): Promise<RegisterOutcome> {
+  const result = await handleJobEnd(deps, event);
+  deps.metrics?.count('TrainingJobsFinished', 1, { outcome: result.outcome });
+  return result;
+}
+
+async function handleJobEnd(
   deps: RegisterModelDeps,
   event: EventBridgeEnvelope<TrainingJobStateChange>,
 ): Promise<RegisterOutcome> {

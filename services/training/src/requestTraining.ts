@@ -13,7 +13,7 @@ import type { FeatureStore } from '@cancer-mlops/shared/ports/featureStore.ts';
 import type { EventPublisher } from '@cancer-mlops/shared/ports/messaging.ts';
 import type { ObjectStore } from '@cancer-mlops/shared/ports/objectStore.ts';
 import type { TrainingJobs } from '@cancer-mlops/shared/ports/sagemaker.ts';
-import type { StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
+import type { MetricsSink, StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { PermanentError, describeError } from '@cancer-mlops/shared/runtime/errors.ts';
 import type { Log } from '@cancer-mlops/shared/runtime/logger.ts';
 import type { NameContext } from '@cancer-mlops/shared/topology/names.ts';
@@ -55,6 +55,8 @@ export interface RequestTrainingDeps {
   config: TrainingConfig;
   now: () => Date;
   log?: Log;
+  /** Counts each request by outcome (`TrainingRequests`). */
+  metrics?: MetricsSink;
 }
 
 export type RequestTrainingOutcome =
@@ -124,6 +126,15 @@ export function normaliseTrigger(trigger: TrainingTrigger, now: Date): Normalise
  * where failed trainings are recorded and announced as TrainingFailed.
  */
 export async function requestTraining(
+  deps: RequestTrainingDeps,
+  trigger: TrainingTrigger,
+): Promise<RequestTrainingOutcome> {
+  const result = await decideTraining(deps, trigger);
+  deps.metrics?.count('TrainingRequests', 1, { outcome: result.outcome });
+  return result;
+}
+
+async function decideTraining(
   deps: RequestTrainingDeps,
   trigger: TrainingTrigger,
 ): Promise<RequestTrainingOutcome> {

@@ -24,6 +24,7 @@ export const requestTrainingDeps = (p: Platform): RequestTrainingDeps => ({
   config: trainingConfig(),
   now: p.now,
   log,
+  metrics: p.metrics,
 });
 
 export const registerModelDeps = (p: Platform): RegisterModelDeps => ({
@@ -37,6 +38,7 @@ export const registerModelDeps = (p: Platform): RegisterModelDeps => ({
   loadModel: loadForestModel,
   now: p.now,
   log,
+  metrics: p.metrics,
 });
 
 export const approveModelDeps = (p: Platform): ApproveModelDeps => ({
@@ -46,4 +48,5 @@ export const approveModelDeps = (p: Platform): ApproveModelDeps => ({
   config: trainingConfig(),
   loadModel: loadForestModel,
   log,
+  metrics: p.metrics,
 });

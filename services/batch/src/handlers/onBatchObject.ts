@@ -18,5 +18,6 @@ export const handler = createHandler(async () => {
     transform: p.transform,
     endpoints: p.endpoints,
     now: p.now,
+    metrics: p.metrics,
   };
 });

@@ -21,5 +21,5 @@ export const createHandler = (deps: () => Promise<CompleteDeps>) =>
 
 export const handler = createHandler(async () => {
   const p = await platform();
-  return { objects: p.objects, events: p.events, now: p.now };
+  return { objects: p.objects, events: p.events, now: p.now, metrics: p.metrics };
 });

@@ -24,5 +24,6 @@ export const handler = createHandler(async () => {
     ledger: createLedger(p.objects, p.now),
     events: p.events,
     log,
+    metrics: p.metrics,
   };
 });

@@ -1,3 +1,4 @@
+import { MemoryMetrics } from '@cancer-mlops/shared/testing/memoryMetrics.ts';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { modelFeatureNames } from '@cancer-mlops/shared/contracts/featureGroup.ts';
 import {
@@ -316,5 +317,23 @@ describe('Handler: inference.predict', () => {
     expect(json.message).toBe('internal error');
     expect(logs.map((l) => l.message)).toEqual(['request failed']);
     expect(JSON.stringify(logs)).not.toContain('carcinoma');
+  });
+
+  it('counts answers by class and refusals by status', async () => {
+    // Prepare
+    const metrics = new MemoryMetrics();
+    const deps = { endpoints: fakeEndpoints({ probability: 0.93, threshold: 0.35 }), metrics };
+    const handler = createHandler(async () => ({ ...deps, scorer: fakeScorer() }));
+    const send = (body: unknown) =>
+      handler(apiGatewayV2Request({ method: 'POST', path: '/predict', body }), lambdaContext());
+    // Act
+    await send({ ...measurements(), malignancy_risk_score: 7 });
+    await send({ ...measurements(), malignancy_risk_score: 7 });
+    await send({ ...measurements(), malignancy_risk_score: 70 });
+    // Assess
+    expect(metrics.counts).toEqual({
+      'Predictions{prediction=malignant}': 2,
+      'PredictionErrors{status=400}': 1,
+    });
   });
 });

@@ -15,5 +15,5 @@ export const createHandler = (deps: () => Promise<PredictDeps>) => {
 
 export const handler = createHandler(async () => {
   const p = await platform();
-  return { endpoints: p.endpoints, scorer: p.scorer, registry: p.registry };
+  return { endpoints: p.endpoints, scorer: p.scorer, registry: p.registry, metrics: p.metrics };
 });

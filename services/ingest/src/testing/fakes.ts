@@ -8,11 +8,8 @@ import {
   type ObjectInfo,
   type ObjectStore,
 } from '@cancer-mlops/shared/ports/objectStore.ts';
-import type {
-  MetricsSink,
-  SecretStore,
-  StateStore,
-} from '@cancer-mlops/shared/ports/stateStore.ts';
+import type { SecretStore, StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
+export { MemoryMetrics } from '@cancer-mlops/shared/testing/memoryMetrics.ts';
 
 /**
  * In-memory fakes of the ports ingest uses. They keep what they were given so tests assert on
@@ -152,12 +149,4 @@ export class MemorySecrets implements SecretStore {
     if (v === undefined) throw new Error(`secret ${name} does not exist`);
     return v;
   }
-}
-
-export class MemoryMetrics implements MetricsSink {
-  readonly counts: Record<string, number> = {};
-  count(name: string, value = 1) {
-    this.counts[name] = (this.counts[name] ?? 0) + value;
-  }
-  async flush() {}
 }

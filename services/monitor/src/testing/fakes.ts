@@ -6,9 +6,10 @@ import type {
 } from '@cancer-mlops/shared/ports/objectStore.ts';
 import { ObjectExistsError, ObjectNotFoundError } from '@cancer-mlops/shared/ports/objectStore.ts';
 import type { EventPublisher } from '@cancer-mlops/shared/ports/messaging.ts';
-import type { MetricsSink, StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
+import type { StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
 import type { BusEvent } from '@cancer-mlops/shared/contracts/events.ts';
 import type { Log } from '@cancer-mlops/shared/runtime/logger.ts';
+export { MemoryMetrics as CountingMetrics } from '@cancer-mlops/shared/testing/memoryMetrics.ts';
 
 /**
  * In-memory ports for the monitor's tests: plain objects, no mocking library, so a test reads
@@ -137,27 +138,6 @@ export class RecordingPublisher implements EventPublisher {
 
   ofType(detailType: string): BusEvent[] {
     return this.published.filter((e) => e['detail-type'] === detailType);
-  }
-}
-
-export class CountingMetrics implements MetricsSink {
-  readonly counts = new Map<string, number>();
-  flushes = 0;
-
-  count(name: string, value = 1, dimensions: Record<string, string> = {}): void {
-    const dims = Object.entries(dimensions)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
-    const key = dims ? `${name}{${dims}}` : name;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + value);
-  }
-
-  async flush(): Promise<void> {
-    this.flushes++;
-  }
-
-  get(key: string): number {
-    return this.counts.get(key) ?? 0;
   }
 }
 

@@ -7,7 +7,8 @@ import type {
 } from '@cancer-mlops/shared/ports/featureStore.ts';
 import type { EventPublisher, QueueSender } from '@cancer-mlops/shared/ports/messaging.ts';
 import type { NoteScorer } from '@cancer-mlops/shared/ports/noteScorer.ts';
-import type { MetricsSink, StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
+import type { StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
+export { MemoryMetrics } from '@cancer-mlops/shared/testing/memoryMetrics.ts';
 
 /** In-memory fakes of the ports scoring uses; they keep what they were given. */
 export class MemoryQueues implements QueueSender {
@@ -55,15 +56,6 @@ export class MemoryState implements StateStore {
       .filter(([k]) => k.startsWith(`${ns}/`))
       .map(([k, v]) => ({ key: k.slice(ns.length + 1), value: v as T }));
   }
-}
-
-export class MemoryMetrics implements MetricsSink {
-  readonly counts: Record<string, number> = {};
-  count(name: string, value = 1, dimensions: Record<string, string> = {}) {
-    const key = [name, ...Object.entries(dimensions).map(([k, v]) => `${k}=${v}`)].join('|');
-    this.counts[key] = (this.counts[key] ?? 0) + value;
-  }
-  async flush() {}
 }
 
 /** A scorer whose answer a test decides; it records every note it was shown. */
