@@ -25,9 +25,10 @@ const USAGE = `usage: mlops <command> [options]            (every command takes 
   batch FILE                                    put FILE into batch-in/
   status [--json]                               stages, queues, the deployed model
   dlq list QUEUE | dlq redrive QUEUE            dead letters and their errors
-  models list | show V | approve V | reject V --reason R | rollback --reason R
+  models list | status | show V | approve V | reject V --reason R | rollback --reason R
   train [--reason TEXT] [--cutoff ISO]          request a training now
-  predict --file F | --<feature> N …            one prediction through the running API
+  predict --file F | --<feature> N … [--note T | --score N]
+                                                one prediction through the running API
   monitor run                                   a drift analysis now
   demo drift                                    shifted traffic -> drift -> retraining
 

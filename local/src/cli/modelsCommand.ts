@@ -8,6 +8,7 @@ import {
   modelsReject,
   modelsRollback,
   modelsShow,
+  modelsStatus,
   train,
   type CliResult,
   type ModelsCliDeps,
@@ -43,6 +44,8 @@ export async function modelsCommand(ctx: CommandContext, argv: string[]): Promis
   switch (action) {
     case 'list':
       return print(ctx, await modelsList(d), values.json);
+    case 'status':
+      return print(ctx, await modelsStatus(d), values.json);
     case 'show':
       return print(ctx, await modelsShow(d, ref), values.json);
     case 'approve':
@@ -57,7 +60,7 @@ export async function modelsCommand(ctx: CommandContext, argv: string[]): Promis
       );
     default:
       throw new UsageError(
-        'usage: mlops models list | show V | approve V | reject V --reason R | rollback --reason R',
+        'usage: mlops models list | status | show V | approve V | reject V --reason R | rollback --reason R',
       );
   }
 }

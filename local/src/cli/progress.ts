@@ -27,7 +27,9 @@ export function progressLines(v: ProgressView): string[] {
     .map(([n, d]) => `${n}: ${d.dlq}`);
   const latest = s.model.packages[0];
   return [
-    `  ingest      ${i.files} file(s), ${i.rows} rows: ${i.accepted} accepted, ${i.quarantined} quarantined`,
+    i.files === 0 && written > 0
+      ? '  ingest      reading the dropped file…'
+      : `  ingest      ${i.files} file(s), ${i.rows} rows: ${i.accepted} accepted, ${i.quarantined} quarantined`,
     `  scoring     ${scored}/${expected} records ${bar(scored, expected)}`,
     `  features    ${written}/${expected} written ${bar(written, expected)}`,
     `  training    ${v.trainingRunning > 0 ? 'a training job is running…' : `${s.stages.training.packages} model(s) trained`}`,

@@ -169,7 +169,11 @@ async function readMonitoring(state: LocalState): Promise<Status['monitoring']> 
   const runs = (await state.state.get<HistoryDoc>('monitor', 'history'))?.runs ?? [];
   const last = runs.at(-1);
   const reactions = await state.state.list<ReactionDoc>('monitor-reactions');
-  const newest = reactions.sort((a, b) => a.value.at.localeCompare(b.value.at)).at(-1);
+  // The namespace also holds reactToDrift's retraining claims, which carry no outcome.
+  const newest = reactions
+    .filter((r) => typeof r.value.outcome === 'string')
+    .sort((a, b) => a.value.at.localeCompare(b.value.at))
+    .at(-1);
   return {
     lastRun: last
       ? {
