@@ -305,6 +305,40 @@ describe('Function: toServerless', () => {
     });
   });
 
+  it('gives every function that calls SageMaker the image parameter and the derived execution role', () => {
+    // Act
+    const envs = cases.flatMap(([service, t]) =>
+      Object.entries(build(t).config.functions).map(
+        ([fn, f]) => [`${service}.${fn}`, f.environment] as const,
+      ),
+    );
+    const withImage = envs.filter(([, e]) => e?.TRAINING_IMAGE_URI).map(([name]) => name);
+
+    // Assess
+    expect(withImage).toEqual(
+      expect.arrayContaining([
+        'training.requestTraining',
+        'training.registerModel',
+        'inference.deployModel',
+        'inference.predict',
+        'batch.onBatchObject',
+      ]),
+    );
+    expect(withImage).not.toContain('ingest.onRawObject');
+    const [, env] = envs.find(([name]) => name === 'training.requestTraining')!;
+    expect(env).toEqual({
+      TRAINING_IMAGE_URI: '${param:trainingImageUri}',
+      SAGEMAKER_ROLE_ARN: {
+        'Fn::Sub':
+          'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cancer-mlops-test-sagemaker-execution',
+      },
+    });
+    expect(build(training).config.params?.default.trainingImageUri).toBe(
+      "${env:TRAINING_IMAGE_URI, ''}",
+    );
+    expect(build(ingest).config.params).toBeUndefined();
+  });
+
   it('creates the custom event bus only in the service that owns it', () => {
     // Act
     const owners = cases.filter(([, t]) => build(t).resources.EventBus);

@@ -8,7 +8,14 @@
 import { createHash } from 'node:crypto';
 import type { FunctionSpec, ServiceTopology, Trigger } from './types.ts';
 import type { NameContext } from './names.ts';
-import { DEFAULT_PREFIX, bucketName, busName, functionName, queueName } from './names.ts';
+import {
+  DEFAULT_PREFIX,
+  bucketName,
+  busName,
+  functionName,
+  queueName,
+  resourceName,
+} from './names.ts';
 import type { IamStatement } from './iam.ts';
 import { arn, asyncFailureQueueName, functionStatements, isAsync } from './iam.ts';
 import type { CfnResource, CfnResources, CfnValue } from './resources.ts';
@@ -59,7 +66,7 @@ export interface ServerlessFunction {
   memorySize: number;
   role: string;
   events: Record<string, unknown>[];
-  environment?: Record<string, string>;
+  environment?: Record<string, string | CfnValue>;
   reservedConcurrency?: number;
   destinations?: { onFailure: { type: 'sqs'; arn: CfnValue } };
 }
@@ -406,6 +413,7 @@ export function toServerless(
 
   let jwt = false;
   let http = false;
+  let usesImage = false;
   for (const fn of t.functions) {
     const built = buildEvents(ctx, t, fn);
     Object.assign(resources, built.resources);
@@ -428,6 +436,12 @@ export function toServerless(
     }
     http ||= fn.triggers.some((tr) => tr.type === 'http');
     jwt ||= fn.triggers.some((tr) => tr.type === 'http' && tr.auth === 'jwt');
+    const sagemaker = usesSageMaker(fn);
+    usesImage ||= sagemaker;
+    const environment = {
+      ...(sagemaker ? sageMakerEnvironment(ctx) : {}),
+      ...(fn.environment ?? {}),
+    };
     functions[fn.name] = {
       name: functionName(ctx, t.service, fn.name),
       handler: `${fn.handler.replace(/\.ts$/, '')}.${fn.export ?? 'handler'}`,
@@ -436,7 +450,7 @@ export function toServerless(
       memorySize: fn.memoryMb,
       role: logicalIds.role(fn.name),
       events: built.events,
-      ...(fn.environment ? { environment: fn.environment } : {}),
+      ...(Object.keys(environment).length ? { environment } : {}),
       ...(fn.reservedConcurrency !== undefined
         ? { reservedConcurrency: fn.reservedConcurrency }
         : {}),
@@ -494,12 +508,19 @@ export function toServerless(
     frameworkVersion: '^4',
     configValidationMode: 'error',
     plugins: ['serverless-esbuild'],
-    ...(jwt
+    ...(jwt || usesImage
       ? {
           params: {
             default: {
-              jwtIssuerUrl: `\${env:MLOPS_JWT_ISSUER_URL, '${JWT_PLACEHOLDERS.issuerUrl}'}`,
-              jwtAudience: `\${env:MLOPS_JWT_AUDIENCE, '${JWT_PLACEHOLDERS.audience}'}`,
+              ...(jwt
+                ? {
+                    jwtIssuerUrl: `\${env:MLOPS_JWT_ISSUER_URL, '${JWT_PLACEHOLDERS.issuerUrl}'}`,
+                    jwtAudience: `\${env:MLOPS_JWT_AUDIENCE, '${JWT_PLACEHOLDERS.audience}'}`,
+                  }
+                : {}),
+              // Empty when not given: the functions then fail at their first SageMaker call
+              // with one error naming TRAINING_IMAGE_URI, instead of `package` needing AWS.
+              ...(usesImage ? { trainingImageUri: "${env:TRAINING_IMAGE_URI, ''}" } : {}),
             },
           },
         }
@@ -513,5 +534,20 @@ export function toServerless(
       Outputs: outputs,
       ...(Object.keys(extensions).length ? { extensions } : {}),
     },
+  };
+}
+
+/** Functions that call SageMaker (its ports need the container image and the execution role). */
+const usesSageMaker = (fn: FunctionSpec) =>
+  fn.permissions.some((p) => p.kind === 'sagemaker' || p.kind === 'iam:passrole');
+
+/**
+ * What the SageMaker ports read: the image (a deploy parameter, `--param trainingImageUri=…`
+ * or $TRAINING_IMAGE_URI) and the execution role, whose name is derived like every other.
+ */
+function sageMakerEnvironment(ctx: NameContext): Record<string, string | CfnValue> {
+  return {
+    TRAINING_IMAGE_URI: '${param:trainingImageUri}',
+    SAGEMAKER_ROLE_ARN: arn.role(resourceName(ctx, 'sagemaker-execution')),
   };
 }
