@@ -1,4 +1,4 @@
-import { createLedger } from '@cancer-mlops/training/src/ledger.ts';
+import { createLedger } from '@cancer-mlops/shared/ledger/ledger.ts';
 import { JOBS_NS } from '@cancer-mlops/training/src/trainingState.ts';
 import {
   FakeEndpoints,

@@ -9,7 +9,7 @@ import {
 } from '@cancer-mlops/shared/ports/sagemaker.ts';
 import type { StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { MODEL_PACKAGE_GROUP } from '@cancer-mlops/shared/topology/common.ts';
-import type { Ledger, LedgerEntry, ServedModel } from '@cancer-mlops/training/src/ledger.ts';
+import type { Ledger, LedgerEntry, ServedModel } from '@cancer-mlops/shared/ledger/ledger.ts';
 import {
   listJobRecords,
   type TrainingJobRecord,

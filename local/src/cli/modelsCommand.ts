@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { createLedger } from '@cancer-mlops/training/src/ledger.ts';
+import { createLedger } from '@cancer-mlops/shared/ledger/ledger.ts';
 import { UsageError, parse } from './args.ts';
 import type { CommandContext } from './control.ts';
 import {

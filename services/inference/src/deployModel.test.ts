@@ -1,7 +1,7 @@
 import { MemoryMetrics } from '@cancer-mlops/shared/testing/memoryMetrics.ts';
 import { setLogSink } from '@cancer-mlops/shared/runtime/logger.ts';
 import { lambdaContext, modelPackageStateChange } from '@cancer-mlops/shared/testing/factories.ts';
-import { createLedger } from '@cancer-mlops/training/src/ledger.ts';
+import { createLedger } from '@cancer-mlops/shared/ledger/ledger.ts';
 import {
   FakeEndpoints,
   MemoryObjectStore,

@@ -9,7 +9,7 @@ import {
 } from '@cancer-mlops/shared/ports/sagemaker.ts';
 import { PermanentError } from '@cancer-mlops/shared/runtime/errors.ts';
 import type { Log } from '@cancer-mlops/shared/runtime/logger.ts';
-import type { Ledger } from '@cancer-mlops/training/src/ledger.ts';
+import type { Ledger } from '@cancer-mlops/shared/ledger/ledger.ts';
 
 /** The part of the `SageMaker Model Package State Change` detail we use (it mirrors DescribeModelPackage). */
 export const PackageStateChangeSchema = z

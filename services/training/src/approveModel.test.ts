@@ -10,7 +10,7 @@ import {
 } from './approveModel.ts';
 import { TrainingConfigSchema } from './config.ts';
 import { csvLine } from './datasetCsv.ts';
-import { createLedger, type Ledger } from './ledger.ts';
+import { createLedger, type Ledger } from '@cancer-mlops/shared/ledger/ledger.ts';
 import type { ScoringModel } from './modelScoring.ts';
 
 const FEATURES = modelFeatureNames();

@@ -10,7 +10,7 @@ import { evaluatePolicy, type ChampionComparison, type PolicyDecision } from './
 import type { TrainingConfig } from './config.ts';
 import { ARTIFACTS, validationKey } from './datasetBuilder.ts';
 import { readDatasetCsv } from './datasetCsv.ts';
-import type { Ledger } from './ledger.ts';
+import type { Ledger } from '@cancer-mlops/shared/ledger/ledger.ts';
 import { MODELS_PREFIX } from './registerModel.ts';
 import { scoreTable, type ModelLoader } from './modelScoring.ts';
 

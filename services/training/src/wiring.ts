@@ -4,7 +4,7 @@ import type { Platform } from '@cancer-mlops/shared/runtime/platform.ts';
 import type { ApproveModelDeps } from './approveModel.ts';
 import { readTrainingConfig, type TrainingConfig } from './config.ts';
 import { loadForestModel } from './forestModel.ts';
-import { createLedger } from './ledger.ts';
+import { createLedger } from '@cancer-mlops/shared/ledger/ledger.ts';
 import type { RegisterModelDeps } from './registerModel.ts';
 import type { RequestTrainingDeps } from './requestTraining.ts';
 

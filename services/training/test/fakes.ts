@@ -2,7 +2,6 @@
  * In-memory ports for the training and inference tests: small, behaving like the real ones
  * where the services rely on it (conditional writes, lexical listing, bitemporal snapshots).
  */
-import { Readable } from 'node:stream';
 import type { BusEvent } from '@cancer-mlops/shared/contracts/events.ts';
 import type { FeatureRecord } from '@cancer-mlops/shared/contracts/record.ts';
 import { WDBC_FEATURES } from '@cancer-mlops/shared/contracts/featureGroup.ts';
@@ -12,13 +11,6 @@ import type {
   WriteResult,
 } from '@cancer-mlops/shared/ports/featureStore.ts';
 import type { EventPublisher, QueueSender } from '@cancer-mlops/shared/ports/messaging.ts';
-import {
-  ObjectExistsError,
-  ObjectNotFoundError,
-  type ObjectInfo,
-  type ObjectStore,
-  type PutOptions,
-} from '@cancer-mlops/shared/ports/objectStore.ts';
 import {
   DeploymentFailedError,
   NoEndpointError,
@@ -34,73 +26,8 @@ import {
   type TrainingJobSpec,
 } from '@cancer-mlops/shared/ports/sagemaker.ts';
 import type { StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
-
-export class MemoryObjectStore implements ObjectStore {
-  readonly objects = new Map<string, { body: Buffer; contentType?: string; at: Date }>();
-  private readonly k = (bucket: string, key: string) => `${bucket}\u0000${key}`;
-
-  async get(bucket: string, key: string) {
-    return this.objects.get(this.k(bucket, key))?.body;
-  }
-  async getStream(bucket: string, key: string) {
-    const o = this.objects.get(this.k(bucket, key));
-    if (!o) throw new ObjectNotFoundError(bucket, key);
-    return Readable.from([o.body]);
-  }
-  async put(
-    bucket: string,
-    key: string,
-    body: string | Uint8Array | Readable,
-    options: PutOptions = {},
-  ) {
-    if (options.ifNoneMatch && this.objects.has(this.k(bucket, key)))
-      throw new ObjectExistsError(bucket, key);
-    let bytes: Buffer;
-    if (typeof body === 'string') bytes = Buffer.from(body, 'utf8');
-    else if (body instanceof Uint8Array) bytes = Buffer.from(body);
-    else {
-      const chunks: Buffer[] = [];
-      for await (const c of body) chunks.push(Buffer.from(c as Uint8Array));
-      bytes = Buffer.concat(chunks);
-    }
-    this.objects.set(this.k(bucket, key), {
-      body: bytes,
-      contentType: options.contentType,
-      at: new Date(),
-    });
-  }
-  async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
-    const o = this.objects.get(this.k(bucket, key));
-    return o ? { key, size: o.body.length, lastModified: o.at } : undefined;
-  }
-  async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
-    const keys = [...this.objects.keys()]
-      .filter((k) => k.startsWith(`${bucket}\u0000${prefix}`))
-      .map((k) => k.slice(bucket.length + 1))
-      .sort();
-    for (const key of keys) {
-      const o = this.objects.get(this.k(bucket, key));
-      if (o) yield { key, size: o.body.length, lastModified: o.at };
-    }
-  }
-  async delete(bucket: string, key: string) {
-    this.objects.delete(this.k(bucket, key));
-  }
-  text(bucket: string, key: string): string | undefined {
-    return this.objects.get(this.k(bucket, key))?.body.toString('utf8');
-  }
-  json<T = unknown>(bucket: string, key: string): T {
-    const t = this.text(bucket, key);
-    if (t === undefined) throw new Error(`no object ${bucket}/${key}`);
-    return JSON.parse(t) as T;
-  }
-  keys(bucket: string, prefix = ''): string[] {
-    return [...this.objects.keys()]
-      .filter((k) => k.startsWith(`${bucket}\u0000${prefix}`))
-      .map((k) => k.slice(bucket.length + 1))
-      .sort();
-  }
-}
+export { MemoryObjectStore } from '@cancer-mlops/shared/testing/memoryObjectStore.ts';
+export { clock } from '@cancer-mlops/shared/testing/clock.ts';
 
 export class MemoryStateStore implements StateStore {
   readonly data = new Map<string, unknown>();
@@ -318,20 +245,6 @@ export class FakeEndpoints implements Endpoints {
   async invoke(): Promise<never> {
     throw new NoEndpointError('fake');
   }
-}
-
-/** A clock tests move by hand. */
-export function clock(start = '2026-01-05T03:00:00.000Z') {
-  let t = Date.parse(start);
-  const now = () => new Date(t);
-  return Object.assign(now, {
-    advance(ms: number) {
-      t += ms;
-    },
-    set(iso: string) {
-      t = Date.parse(iso);
-    },
-  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { platform } from '@cancer-mlops/shared/runtime/platform.ts';
 import { eventConsumer } from '@cancer-mlops/shared/runtime/eventConsumer.ts';
 import { createLogger } from '@cancer-mlops/shared/runtime/logger.ts';
-import { createLedger } from '@cancer-mlops/training/src/ledger.ts';
+import { createLedger } from '@cancer-mlops/shared/ledger/ledger.ts';
 import { deployModel, PackageStateChangeSchema, type DeployModelDeps } from '../deployModel.ts';
 
 /** EventBridge (default bus): `SageMaker Model Package State Change` to Approved. */

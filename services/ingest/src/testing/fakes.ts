@@ -1,95 +1,13 @@
-import { Readable } from 'node:stream';
-import { createHash } from 'node:crypto';
 import type { BusEvent } from '@cancer-mlops/shared/contracts/events.ts';
 import type { EventPublisher, QueueSender } from '@cancer-mlops/shared/ports/messaging.ts';
-import {
-  ObjectExistsError,
-  ObjectNotFoundError,
-  type ObjectInfo,
-  type ObjectStore,
-} from '@cancer-mlops/shared/ports/objectStore.ts';
 import type { SecretStore, StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
+export { MemoryObjectStore } from '@cancer-mlops/shared/testing/memoryObjectStore.ts';
 export { MemoryMetrics } from '@cancer-mlops/shared/testing/memoryMetrics.ts';
 
 /**
  * In-memory fakes of the ports ingest uses. They keep what they were given so tests assert on
  * outcomes (objects written, messages sent) rather than on calls.
  */
-export class MemoryObjectStore implements ObjectStore {
-  readonly objects = new Map<string, { body: Buffer; lastModified: Date; contentType?: string }>();
-  /** Size of the chunks getStream hands out: small values exercise chunk boundaries. */
-  chunkSize = 64 * 1024;
-
-  private id = (bucket: string, key: string) => `${bucket}/${key}`;
-
-  text(bucket: string, key: string): string | undefined {
-    return this.objects.get(this.id(bucket, key))?.body.toString('utf8');
-  }
-
-  keys(bucket: string): string[] {
-    return [...this.objects.keys()]
-      .filter((k) => k.startsWith(`${bucket}/`))
-      .map((k) => k.slice(bucket.length + 1));
-  }
-
-  async get(bucket: string, key: string) {
-    return this.objects.get(this.id(bucket, key))?.body;
-  }
-
-  async getStream(bucket: string, key: string) {
-    const o = this.objects.get(this.id(bucket, key));
-    if (!o) throw new ObjectNotFoundError(bucket, key);
-    const chunks: Buffer[] = [];
-    for (let i = 0; i < o.body.length; i += this.chunkSize)
-      chunks.push(o.body.subarray(i, i + this.chunkSize));
-    return Readable.from(chunks, { objectMode: false });
-  }
-
-  async put(
-    bucket: string,
-    key: string,
-    body: string | Uint8Array | Readable,
-    options: { contentType?: string; ifNoneMatch?: boolean } = {},
-  ) {
-    if (options.ifNoneMatch && this.objects.has(this.id(bucket, key)))
-      throw new ObjectExistsError(bucket, key);
-    let bytes: Buffer;
-    if (body instanceof Readable) {
-      const parts: Buffer[] = [];
-      for await (const c of body) parts.push(Buffer.from(c as Uint8Array));
-      bytes = Buffer.concat(parts);
-    } else {
-      bytes = Buffer.from(body);
-    }
-    this.objects.set(this.id(bucket, key), {
-      body: bytes,
-      lastModified: new Date(),
-      ...(options.contentType ? { contentType: options.contentType } : {}),
-    });
-  }
-
-  async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
-    const o = this.objects.get(this.id(bucket, key));
-    if (!o) return undefined;
-    return {
-      key,
-      size: o.body.length,
-      lastModified: o.lastModified,
-      etag: createHash('md5').update(o.body).digest('hex'),
-    };
-  }
-
-  async *list(bucket: string, prefix: string) {
-    for (const key of this.keys(bucket).sort()) {
-      if (key.startsWith(prefix)) yield (await this.head(bucket, key))!;
-    }
-  }
-
-  async delete(bucket: string, key: string) {
-    this.objects.delete(this.id(bucket, key));
-  }
-}
-
 export class MemoryQueues implements QueueSender {
   readonly sent: { queue: string; messages: unknown[] }[] = [];
   failWith: Error | undefined;

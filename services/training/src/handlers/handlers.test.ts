@@ -19,7 +19,7 @@ import {
   wdbcLikeRecord,
 } from '../../test/fakes.ts';
 import { TrainingConfigSchema } from '../config.ts';
-import { createLedger } from '../ledger.ts';
+import { createLedger } from '@cancer-mlops/shared/ledger/ledger.ts';
 import { JOBS_NS } from '../trainingState.ts';
 import { createHandler as approveHandler } from './approveModel.ts';
 import { createHandler as registerHandler } from './registerModel.ts';

@@ -1,4 +1,5 @@
-import { MemoryObjectStore, clock } from '../test/fakes.ts';
+import { clock } from '../testing/clock.ts';
+import { MemoryObjectStore } from '../testing/memoryObjectStore.ts';
 import { SERVING_KEY, createLedger } from './ledger.ts';
 
 const arn = (v: number) =>
