@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { analyseNote, scoreNoteLocally } from '../shared/src/domain/scoring/localScorer.ts';
+import { mulberry32 } from '../shared/src/domain/random.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const reportsDir = join(root, 'data', 'pathology-reports');
@@ -54,17 +55,6 @@ function pearson(x: readonly number[], y: readonly number[]): number {
 
 function spearman(x: readonly number[], y: readonly number[]): number {
   return pearson(ranks(x), ranks(y));
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** One-sided permutation p-value for rho > 0 (seeded, so the printed numbers are stable). */

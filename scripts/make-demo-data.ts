@@ -13,10 +13,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WDBC_FEATURES } from '../shared/src/contracts/featureGroup.ts';
 import {
-  createRng,
   generateSyntheticNote,
   SYNTHETIC_NOTE_BANNER,
 } from '../shared/src/domain/scoring/syntheticNotes.ts';
+import { mulberry32 } from '../shared/src/domain/random.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -63,7 +63,7 @@ function percentiles(rows: WdbcRow[], column: number): number[] {
 
 function main(): void {
   const rows = readWdbc();
-  const rng = createRng(seed);
+  const rng = mulberry32(seed);
   // How aggressive the nuclei look drives grade and nodes of malignant notes.
   const severity = percentiles(rows, WDBC_FEATURES.indexOf('concave_points_worst'));
 

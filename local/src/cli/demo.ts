@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WDBC_FEATURES } from '@cancer-mlops/shared/contracts/featureGroup.ts';
 import { parseCsv } from '@cancer-mlops/shared/domain/csv/index.ts';
+import { mulberry32 } from '@cancer-mlops/shared/domain/random.ts';
 import { REPO_ROOT } from '../runtime.ts';
 import type { Status } from './status.ts';
 import { describeRun } from './monitor.ts';
@@ -38,14 +39,7 @@ export function hospitalRecords(): TrafficRecord[] {
  */
 export function trafficSample(n: number, seed: number, scale = 1): TrafficRecord[] {
   const rows = hospitalRecords();
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return Array.from({ length: n }, () => {
     const row = { ...rows[Math.floor(next() * rows.length)] };
     for (const f of SIZE_FEATURES) row[f] = Number((Number(row[f]) * scale).toPrecision(6));

@@ -6,7 +6,8 @@ import {
 } from '@cancer-mlops/shared/domain/drift/baseline.ts';
 import { assessDataDrift, type DriftOptions } from '@cancer-mlops/shared/domain/drift/verdict.ts';
 import { DEFAULT_MONITOR_CONFIG } from './config.ts';
-import { drawWithoutReplacement, loadWdbc, seeded, SIZE_FEATURES } from './testing/wdbc.ts';
+import { drawWithoutReplacement, loadWdbc, SIZE_FEATURES } from './testing/wdbc.ts';
+import { mulberry32 } from '@cancer-mlops/shared/domain/random.ts';
 
 /**
  * The false-alarm check on real data (issue 7): windows of 100 rows drawn from WDBC with no
@@ -41,7 +42,7 @@ function windowValues(
 }
 
 function measure(baseline: Baseline, pool: readonly Record<string, number>[], seed: number) {
-  const rand = seeded(seed);
+  const rand = mulberry32(seed);
   let cleanAlarms = 0;
   let shiftedAlarms = 0;
   let sageMakerCleanWindows = 0;
@@ -77,7 +78,7 @@ describe('False-alarm check on WDBC (200 windows of 100 rows)', () => {
   it('stricter: baseline from one half of WDBC, windows from the other half (independent samples)', () => {
     // Prepare
     const [train, live] = [[], []] as Record<string, number>[][];
-    const rand = seeded(11);
+    const rand = mulberry32(11);
     for (const row of drawWithoutReplacement(wdbc, wdbc.length, rand))
       (train.length <= live.length ? train : live).push(row);
     const baseline = baselineOf(train);

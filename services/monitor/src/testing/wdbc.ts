@@ -24,18 +24,6 @@ export function loadWdbc(): WdbcRow[] {
 /** The size features (radius, perimeter, area: mean, standard error, worst). */
 export const SIZE_FEATURES = WDBC_FEATURES.filter((f) => /^(radius|perimeter|area)_/.test(f));
 
-/** mulberry32: seeded uniform numbers in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** k items drawn without replacement. */
 export function drawWithoutReplacement<T>(items: readonly T[], k: number, rand: () => number): T[] {
   const idx = items.map((_, i) => i);

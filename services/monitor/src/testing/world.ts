@@ -12,7 +12,8 @@ import {
   RecordingPublisher,
   testClock,
 } from './fakes.ts';
-import { drawWithoutReplacement, loadWdbc, seeded, SIZE_FEATURES, type WdbcRow } from './wdbc.ts';
+import { drawWithoutReplacement, loadWdbc, SIZE_FEATURES, type WdbcRow } from './wdbc.ts';
+import { mulberry32 } from '@cancer-mlops/shared/domain/random.ts';
 
 /**
  * A monitor with in-memory ports, a deployed model `v1` whose baseline is WDBC (plus a seeded
@@ -35,7 +36,7 @@ let cachedBaseline: ReturnType<typeof buildBaseline> | undefined;
 /** WDBC rows with a risk score 6-10 for malignant and 1-5 for benign cases (seeded). */
 export function modelRows(): ModelRow[] {
   if (cachedRows) return cachedRows;
-  const rand = seeded(42);
+  const rand = mulberry32(42);
   cachedRows = loadWdbc().map((r: WdbcRow, id) => ({
     id,
     diagnosis: r.diagnosis,
@@ -96,7 +97,7 @@ export async function createWorld(
     log,
   };
   let fileNo = 0;
-  const rand = seeded(7);
+  const rand = mulberry32(7);
 
   /** Writes `n` WDBC rows as one capture file in the hour of `at`; returns the rows used. */
   async function capture(

@@ -9,6 +9,7 @@ import {
   type FeatureStatistics,
   type Statistics,
 } from './sagemaker.ts';
+import { mulberry32 } from '../random.ts';
 
 /**
  * The training baseline: what the monitor compares live traffic with. Written once at model
@@ -138,18 +139,6 @@ export function buildConstraints(
         comparison_method: 'Robust',
       },
     },
-  };
-}
-
-/** mulberry32: a tiny seeded generator, enough to pick the sample rows reproducibly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -1,6 +1,5 @@
 import { scoreNoteLocally } from './localScorer.ts';
 import {
-  createRng,
   generateSyntheticNote,
   KIND_MIX,
   SYNTHETIC_NOTE_BANNER,
@@ -12,19 +11,6 @@ function many(diagnosis: 'M' | 'B', n: number) {
     generateSyntheticNote({ diagnosis, seed: 1000 + i, severity: (i % 11) / 10 }),
   );
 }
-
-describe('Function: createRng', () => {
-  it('gives the same sequence for the same seed and numbers in [0, 1)', () => {
-    // Act
-    const a = createRng(7);
-    const b = createRng(7);
-    const xs = Array.from({ length: 100 }, () => a());
-
-    // Assess
-    expect(xs).toEqual(Array.from({ length: 100 }, () => b()));
-    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
-  });
-});
 
 describe('Function: generateSyntheticNote', () => {
   it('is deterministic for a seed and says in its first line that it is synthetic', () => {

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../random.ts';
 /**
  * Seeded generator of SYNTHETIC pathology notes for the demo hospital file (the WDBC records
  * have no text). Every note says in its first line that it is synthetic. The notes agree with
@@ -54,18 +55,6 @@ export const KIND_MIX: Readonly<
     ['malignant-bland', 0.14],
   ],
 };
-
-/** mulberry32: small, fast, good enough for synthetic text; seeded for reproducible files. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)];
@@ -253,7 +242,7 @@ function malignantBland(rng: Rng): string {
 
 /** One synthetic note; the diagnosis decides only the mix of kinds, never the note alone. */
 export function generateSyntheticNote(input: SyntheticNoteInput): SyntheticNote {
-  const rng = createRng(input.seed);
+  const rng = mulberry32(input.seed);
   const severity = Math.min(1, Math.max(0, input.severity ?? 0.5));
   const kind = pickKind(rng, input.diagnosis);
   const side = pick(rng, SIDES);
