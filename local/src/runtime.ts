@@ -160,10 +160,25 @@ export class LocalRuntime {
       log,
       retryDelaySeconds: o.retryDelaySeconds ?? 1,
     });
-    await mesh.wire();
-    await training.recover();
-    await endpoints.restore();
-    const { url } = await gateway.listen(o.port ?? 0);
+    let url: string;
+    try {
+      // The port first: a busy port must fail the start before any model server is spawned.
+      ({ url } = await gateway.listen(o.port ?? 0));
+      await mesh.wire();
+      await training.recover();
+      await endpoints.restore();
+    } catch (e) {
+      // Leave nothing behind: no listening socket, no child process, no open database.
+      await gateway.close().catch(() => undefined);
+      await training.stopAll().catch(() => undefined);
+      await endpoints.stopAll().catch(() => undefined);
+      await transform.close().catch(() => undefined);
+      await capture.close().catch(() => undefined);
+      bus.close();
+      setLogSink(undefined);
+      state.close();
+      throw e;
+    }
     mesh.start();
     scheduler.start();
     await notifications.start();

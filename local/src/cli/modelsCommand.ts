@@ -60,7 +60,7 @@ export async function modelsCommand(ctx: CommandContext, argv: string[]): Promis
       );
     default:
       throw new UsageError(
-        'usage: mlops models list | status | show V | approve V | reject V --reason R | rollback --reason R',
+        'usage: mlops models list | status | show V | approve V | reject V --reason R | rollback --reason R [--to V]',
       );
   }
 }

@@ -12,6 +12,15 @@ function bar(done: number, total: number, width = 24): string {
   return `[${'#'.repeat(n)}${'-'.repeat(width - n)}] ${Math.round(f * 100)}%`;
 }
 
+const NEW_DATA_HINT = 'enough newly labelled records (NEW_DATA_THRESHOLD, default 50)';
+
+/** The policy's first failed check: `policy rejected v1: a; b; c` -> `a`. */
+function firstReason(reason: string | null): string {
+  if (!reason) return 'see npx mlops models status';
+  const body = reason.replace(/^policy rejected v\d+: /, '');
+  return body.split('; ')[0];
+}
+
 /** The lines `mlops start` shows while records move through the stages. */
 export function progressLines(v: ProgressView): string[] {
   const s = v.status;
@@ -32,8 +41,8 @@ export function progressLines(v: ProgressView): string[] {
       : `  ingest      ${i.files} file(s), ${i.rows} rows: ${i.accepted} accepted, ${i.quarantined} quarantined`,
     `  scoring     ${scored}/${expected} records ${bar(scored, expected)}`,
     `  features    ${written}/${expected} written ${bar(written, expected)}`,
-    `  training    ${v.trainingRunning > 0 ? 'a training job is running…' : `${s.stages.training.packages} model(s) trained`}`,
-    `  registry    ${latest ? `v${latest.version} ${latest.status}${latest.auc !== null ? ` (ROC AUC ${latest.auc.toFixed(4)})` : ''}` : 'no package yet'}`,
+    `  training    ${v.trainingRunning > 0 ? 'a training job is running…' : s.stages.training.packages > 0 ? `${s.stages.training.packages} model(s) trained` : `starts after ${NEW_DATA_HINT}`}`,
+    `  registry    ${latest ? `v${latest.version} ${latest.status}${latest.auc !== null ? ` (ROC AUC ${latest.auc.toFixed(4)})` : ''}${latest.status === 'Rejected' ? `: ${firstReason(latest.reason)}` : ''}` : 'no package yet'}`,
     `  deployment  ${s.model.deployed ? `v${s.model.deployed.version} serving` : 'nothing serving yet'}`,
     ...(dlq.length ? [`  dead letters ${dlq.join(', ')} (see: npx mlops dlq list QUEUE)`] : []),
   ];

@@ -82,7 +82,7 @@ export async function start(o: StartOptions): Promise<number> {
     announced = true;
     say();
     say(`A model is serving. The API: ${runtime.apiUrl}   token: ${runtime.token}`);
-    say('Try it:');
+    say(o.untilIdle ? 'Once `npm start` runs (this --until-idle run stops now), try:' : 'Try it:');
     say(
       `  curl -s -X POST ${runtime.apiUrl}/predict -H 'Authorization: Bearer ${runtime.token}' ` +
         `-H 'content-type: application/json' -d @${displayPath(example)}`,

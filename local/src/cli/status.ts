@@ -36,6 +36,7 @@ export interface Status {
     scoring: { scored: number; cacheHits: number };
     features: { written: number; duplicates: number; records: number };
     training: { packages: number; approved: number; rejected: number; pending: number };
+    batch: { files: number; predicted: number; errors: number };
   };
   queues: Record<string, QueueStatus>;
   model: {
@@ -118,6 +119,11 @@ export async function readStatus(state: LocalState): Promise<Status> {
         approved: packages.filter((p) => p.status === 'Approved').length,
         rejected: packages.filter((p) => p.status === 'Rejected').length,
         pending: packages.filter((p) => p.status === 'PendingManualApproval').length,
+      },
+      batch: {
+        files: n('BatchJobs'),
+        predicted: n('BatchRowsPredicted'),
+        errors: n('BatchRowErrors'),
       },
     },
     queues,
@@ -214,6 +220,7 @@ export function formatStatus(s: Status): string {
       (i.refusedFiles ? `, ${i.refusedFiles} file(s) refused` : ''),
     `  scoring    ${s.stages.scoring.scored} notes scored (${s.stages.scoring.cacheHits} from cache)`,
     `  features   ${s.stages.features.written} written, ${s.stages.features.duplicates} duplicates, ${s.stages.features.records} records in the store`,
+    `  batch      ${s.stages.batch.files} file(s): ${s.stages.batch.predicted} rows predicted, ${s.stages.batch.errors} rows in error files`,
     `  registry   ${s.stages.training.packages} package(s): ${s.stages.training.approved} approved, ${s.stages.training.rejected} rejected, ${s.stages.training.pending} pending`,
     '',
     'queues                      visible  in-flight  dlq',

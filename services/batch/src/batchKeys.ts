@@ -102,7 +102,8 @@ export interface BatchSummary {
     prepared_at?: string;
     completed_at: string;
     prepare_ms?: number;
-    transform_ms?: number;
+    /** From the transform job's state-change event, whose times are whole seconds. */
+    transform_s?: number;
     finalize_ms?: number;
     total_ms: number;
   };

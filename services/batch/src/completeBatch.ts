@@ -108,7 +108,7 @@ export async function completeBatch(
       completed_at: completed.toISOString(),
       prepare_ms: manifest.prepare_ms,
       ...(transformMs !== undefined && Number.isFinite(transformMs)
-        ? { transform_ms: transformMs }
+        ? { transform_s: Math.round(transformMs / 1000) }
         : {}),
       finalize_ms: Math.round(performance.now() - finalizeStarted),
       total_ms: completed.getTime() - Date.parse(manifest.received_at),

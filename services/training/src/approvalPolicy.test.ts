@@ -99,7 +99,7 @@ describe('Function: evaluatePolicy', () => {
     // Assess
     expect(d.decision).toBe('Rejected');
     expect(d.description).toMatch(
-      /^policy rejected v4: validation set has 4 malignant and 6 benign cases; at least 20 of each are needed/,
+      /^policy rejected v4: validation set has 4 malignant and 6 benign cases, fewer than the 20 of each needed/,
     );
   });
 

@@ -72,7 +72,7 @@ export function evaluatePolicy(
       passed: ok,
       detail: ok
         ? `validation set ${pos} malignant, ${neg} benign`
-        : `validation set has ${pos} malignant and ${neg} benign cases; at least ${minPerClass} of each are needed`,
+        : `validation set has ${pos} malignant and ${neg} benign cases, fewer than the ${minPerClass} of each needed`,
     });
   }
 
