@@ -11,6 +11,8 @@ export function tempStateDir(label: string): string {
 
 export interface TestRuntimeOptions {
   stateDir?: string;
+  /** 0 (any free port) unless given. */
+  port?: number;
   log?: RuntimeLog;
   env?: NodeJS.ProcessEnv;
 }
@@ -26,7 +28,7 @@ export async function startTestRuntime(
   const stateDir = o.stateDir ?? tempStateDir(label);
   return LocalRuntime.start({
     stateDir,
-    port: 0,
+    port: o.port ?? 0,
     retryDelaySeconds: 0.01,
     scanIntervalMs: 50,
     log: o.log,

@@ -4,7 +4,9 @@
  * relabelled feed) is rejected while the champion keeps serving; then a training that
  * cannot run changes nothing served and says why.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import { readStatus } from '../src/cli/status.ts';
 import { trainCommand } from '../src/cli/modelsCommand.ts';
 import type { LocalRuntime } from '../src/runtime.ts';
@@ -138,5 +140,30 @@ describe('Local mesh: the training loop (WDBC)', () => {
     out.length = 0;
     await modelsCommand(ctx, ['status']);
     expect(out.join('\n')).toMatch(/Refused.*(no labelled|empty|rows)/is);
+  }, 60_000);
+
+  it('a start on a busy port fails before the model server is restored, leaving no process behind', async () => {
+    // Prepare: the state folder has a deployed model; someone else holds the port.
+    await runtime.stop();
+    const squatter = net.createServer();
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', r));
+    const { port } = squatter.address() as net.AddressInfo;
+    const children = () =>
+      execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.trim() !== '').length;
+    const before = children();
+    try {
+      // Act
+      const failed = startTestRuntime('training', { stateDir, port });
+
+      // Assess
+      await expect(failed).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      expect(children()).toBeLessThanOrEqual(before + 1); // + the `ps` itself
+    } finally {
+      squatter.close();
+      runtime = await startTestRuntime('training', { stateDir });
+    }
+    expect((await runtime.endpoints.current())?.url).toMatch(/^http:/);
   }, 60_000);
 });
