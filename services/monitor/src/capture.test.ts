@@ -132,6 +132,28 @@ describe('Module: capture', () => {
     ])('skips %s with a reason', (line, reason) => {
       expect(parseCaptureLine(line, FEATURES)).toEqual({ ok: false, reason });
     });
+
+    it('skips, with a reason, an instance nested 10,000 deep instead of overflowing the stack', () => {
+      // Prepare: the shape of /tmp/attack/capture/deep-nesting-10k.jsonl, which stopped every run.
+      const deep = `${'['.repeat(10_000)}1${']'.repeat(10_000)}`;
+      const line = JSON.stringify({
+        captureData: {
+          endpointInput: {
+            observedContentType: 'application/json',
+            mode: 'INPUT',
+            data: `{"instances":[${deep}]}`,
+            encoding: 'JSON',
+          },
+        },
+        eventMetadata: { eventId: 'e1' },
+      });
+
+      // Act
+      const r = parseCaptureLine(line, FEATURES);
+
+      // Assess
+      expect(r).toEqual({ ok: false, reason: 'an instance holds nested arrays or objects' });
+    });
   });
 
   describe('Function: readCaptureFiles', () => {

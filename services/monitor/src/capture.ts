@@ -129,6 +129,9 @@ function inputRows(
   for (const inst of instances) {
     if (isObject(inst)) rows.push({ ...inst });
     else if (Array.isArray(inst)) {
+      // String() of a nested array recurses: a hostile line 10,000 deep would overflow the stack.
+      if (inst.some((x) => typeof x === 'object' && x !== null))
+        return 'an instance holds nested arrays or objects';
       const r = csvRow(
         inst.map((x) => (x === null || x === undefined ? '' : String(x))),
         featureOrder,
@@ -181,6 +184,18 @@ function outputPredictions(payload: Payload): (CapturedPrediction | undefined)[]
 
 /** One capture line to its rows (one per instance of the request), or the reason it is skipped. */
 export function parseCaptureLine(line: string, featureOrder: readonly string[]): LineResult {
+  try {
+    return parseLine(line, featureOrder);
+  } catch (e) {
+    // One unreadable line is skipped with its reason; it never stops a monitoring run.
+    return {
+      ok: false,
+      reason: `unreadable capture record (${e instanceof Error ? e.name : 'error'})`,
+    };
+  }
+}
+
+function parseLine(line: string, featureOrder: readonly string[]): LineResult {
   let record: unknown;
   try {
     record = JSON.parse(line);

@@ -43,12 +43,11 @@ export const TrainingConfigSchema = CommonConfigSchema.extend({
     }),
   /** Git commit or release of the code that trains; recorded in every package's lineage. */
   CODE_VERSION: z.string().min(1).default('dev'),
-  /** A lock whose training job cannot be found is considered abandoned after this long. */
-  TRAINING_LOCK_STALE_SECONDS: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(6 * 3600),
+  /**
+   * A lock whose training job does not exist is abandoned after this long: the request that
+   * took it died before starting the job, since no Lambda runs longer than 15 minutes.
+   */
+  TRAINING_LOCK_STALE_SECONDS: z.coerce.number().int().positive().default(900),
 });
 export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;
 

@@ -151,6 +151,26 @@ describe('Function: requestTraining', () => {
     expect(again.outcome).toBe('started');
   });
 
+  it('takes over a lock whose job was never created once no request could still be starting it', async () => {
+    // Prepare: the function that took the lock died before CreateTrainingJob (a kill -9 locally,
+    // a crash on AWS): the lock names a job SageMaker never heard of.
+    const { deps, state, now } = setup();
+    await state.put(LOCKS_NS, 'new-data', {
+      job_name: 'cancer-mlops-test-20260105-030000-dead',
+      acquired_at: now().toISOString(),
+      reason: 'new-data',
+    });
+
+    // Act: within a Lambda's longest run it may still be starting; after it, it cannot be.
+    const early = await requestTraining(deps, request('new-data'));
+    now.advance(15 * 60_000 + 1);
+    const later = await requestTraining(deps, request('new-data'));
+
+    // Assess
+    expect(early.outcome).toBe('already-running');
+    expect(later.outcome).toBe('started');
+  });
+
   it('uses an explicit cutoff to rebuild a past snapshot', async () => {
     // Prepare
     const { deps, training } = setup();
