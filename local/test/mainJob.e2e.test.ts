@@ -126,4 +126,39 @@ describe('The main job, end to end through the CLI (issue: main job)', () => {
     },
     FIVE_MINUTES + 60_000,
   );
+
+  it('a runtime killed with -9 leaves no model server running', async () => {
+    // Prepare: the state folder of the first test, with its deployed model.
+    let log = '';
+    const again = spawn(process.execPath, [CLI, 'start', '--state', stateDir, '--port', '0'], {
+      cwd: REPO_ROOT,
+    });
+    again.stdout.on('data', (b: Buffer) => (log += b.toString('utf8')));
+    await eventually('the restart', () => log.includes('A model is serving'), 60_000);
+    const children = (pid: number) =>
+      run('ps', ['-o', 'pid=', '--ppid', String(pid)]).then(
+        (r) =>
+          r.stdout
+            .split('\n')
+            .filter((l) => l.trim() !== '')
+            .map(Number),
+        () => [] as number[],
+      );
+    const servers = await children(again.pid!);
+    expect(servers.length).toBeGreaterThan(0);
+
+    // Act
+    again.kill('SIGKILL');
+
+    // Assess
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await eventually('the model servers to stop', () => servers.every((p) => !alive(p)), 10_000);
+  }, 90_000);
 });

@@ -41,7 +41,7 @@ export function progressLines(v: ProgressView): string[] {
       : `  ingest      ${i.files} file(s), ${i.rows} rows: ${i.accepted} accepted, ${i.quarantined} quarantined`,
     `  scoring     ${scored}/${expected} records ${bar(scored, expected)}`,
     `  features    ${written}/${expected} written ${bar(written, expected)}`,
-    `  training    ${v.trainingRunning > 0 ? 'a training job is running…' : s.stages.training.packages > 0 ? `${s.stages.training.packages} model(s) trained` : `starts after ${NEW_DATA_HINT}`}`,
+    `  training    ${trainingLine(v)}`,
     `  registry    ${latest ? `v${latest.version} ${latest.status}${latest.auc !== null ? ` (ROC AUC ${latest.auc.toFixed(4)})` : ''}${latest.status === 'Rejected' ? `: ${firstReason(latest.reason)}` : ''}` : 'no package yet'}`,
     `  deployment  ${s.model.deployed ? `v${s.model.deployed.version} serving` : 'nothing serving yet'}`,
     ...(dlq.length ? [`  dead letters ${dlq.join(', ')} (see: npx mlops dlq list QUEUE)`] : []),
@@ -64,4 +64,13 @@ export class ProgressPrinter {
     }
     this.previous = lines;
   }
+}
+
+function trainingLine(v: ProgressView): string {
+  const t = v.status.stages.training;
+  if (v.trainingRunning > 0) return 'a training job is running…';
+  if (t.lastFailure)
+    return `the last training ${t.lastFailure.status === 'Refused' ? 'was refused' : 'failed'}: ${t.lastFailure.reason.slice(0, 160)} (npx mlops models status)`;
+  if (t.packages > 0) return `${t.packages} model(s) trained`;
+  return `starts after ${NEW_DATA_HINT}`;
 }

@@ -35,7 +35,14 @@ export interface Status {
     };
     scoring: { scored: number; cacheHits: number };
     features: { written: number; duplicates: number; records: number };
-    training: { packages: number; approved: number; rejected: number; pending: number };
+    training: {
+      packages: number;
+      approved: number;
+      rejected: number;
+      pending: number;
+      /** The newest training that failed or was refused, when it is newer than every package. */
+      lastFailure: null | { job: string; status: string; reason: string; at: string };
+    };
     batch: { files: number; predicted: number; errors: number };
   };
   queues: Record<string, QueueStatus>;
@@ -119,6 +126,7 @@ export async function readStatus(state: LocalState): Promise<Status> {
         approved: packages.filter((p) => p.status === 'Approved').length,
         rejected: packages.filter((p) => p.status === 'Rejected').length,
         pending: packages.filter((p) => p.status === 'PendingManualApproval').length,
+        lastFailure: await lastTrainingFailure(state, packages),
       },
       batch: {
         files: n('BatchJobs'),
@@ -148,6 +156,35 @@ export async function readStatus(state: LocalState): Promise<Status> {
     },
     monitoring: await readMonitoring(state),
     counters,
+  };
+}
+
+interface JobDoc {
+  job_name: string;
+  status: string;
+  failure_reason?: string;
+  ended_at?: string;
+}
+
+/** From the training service's job records (namespace `training-jobs`). */
+async function lastTrainingFailure(
+  state: LocalState,
+  packages: ModelPackage[],
+): Promise<Status['stages']['training']['lastFailure']> {
+  const jobs = await state.state.list<JobDoc>('training-jobs');
+  const failed = jobs
+    .map((j) => j.value)
+    .filter((j) => j.failure_reason && j.ended_at)
+    .sort((a, b) => (a.ended_at as string).localeCompare(b.ended_at as string))
+    .at(-1);
+  if (!failed) return null;
+  const newestPackage = Math.max(0, ...packages.map((p) => new Date(p.createdAt).getTime()));
+  if (Date.parse(failed.ended_at as string) < newestPackage) return null;
+  return {
+    job: failed.job_name,
+    status: failed.status,
+    reason: failed.failure_reason as string,
+    at: failed.ended_at as string,
   };
 }
 
@@ -220,6 +257,11 @@ export function formatStatus(s: Status): string {
       (i.refusedFiles ? `, ${i.refusedFiles} file(s) refused` : ''),
     `  scoring    ${s.stages.scoring.scored} notes scored (${s.stages.scoring.cacheHits} from cache)`,
     `  features   ${s.stages.features.written} written, ${s.stages.features.duplicates} duplicates, ${s.stages.features.records} records in the store`,
+    ...(s.stages.training.lastFailure
+      ? [
+          `  training   last training ${s.stages.training.lastFailure.status}: ${s.stages.training.lastFailure.reason}`,
+        ]
+      : []),
     `  batch      ${s.stages.batch.files} file(s): ${s.stages.batch.predicted} rows predicted, ${s.stages.batch.errors} rows in error files`,
     `  registry   ${s.stages.training.packages} package(s): ${s.stages.training.approved} approved, ${s.stages.training.rejected} rejected, ${s.stages.training.pending} pending`,
     '',

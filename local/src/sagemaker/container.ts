@@ -6,7 +6,8 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * How the local SageMaker runs the container's entrypoint: the same code the image runs,
- * `node --import tsx shared/container/src/main.ts <train|serve>` with SM_BASE_DIR (and
+ * `node --import tsx shared/container/src/main.ts <train|serve>` (plus exitWithParent.mjs, so a
+ * child never outlives the runtime) with SM_BASE_DIR (and
  * SM_PORT for serve) in place of /opt/ml and port 8080. `train` / `serve` is appended.
  */
 export interface ContainerCommand {
@@ -18,7 +19,13 @@ export interface ContainerCommand {
 export function defaultContainerCommand(): ContainerCommand {
   return {
     command: process.execPath,
-    args: ['--import', 'tsx', 'shared/container/src/main.ts'],
+    args: [
+      '--import',
+      'tsx',
+      '--import',
+      new URL('./exitWithParent.mjs', import.meta.url).href,
+      'shared/container/src/main.ts',
+    ],
     cwd: REPO_ROOT,
   };
 }

@@ -279,7 +279,7 @@ export class LocalEndpoints implements Endpoints {
         SM_PORT: '0',
         SM_HOST: '127.0.0.1',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'], // stdin: the child's lifeline (exitWithParent.mjs)
     });
     const server: Server = {
       child,

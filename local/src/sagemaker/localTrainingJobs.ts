@@ -220,7 +220,7 @@ export class LocalTrainingJobs implements TrainingJobs {
           SM_BASE_DIR: dir,
           TRAINING_JOB_NAME: job.spec.jobName,
         },
-        stdio: ['ignore', logFd, logFd],
+        stdio: ['pipe', logFd, logFd], // stdin: the child's lifeline (exitWithParent.mjs)
       });
     } finally {
       closeSync(logFd);

@@ -302,7 +302,7 @@ export class LocalTransformJobs implements TransformJobs {
     const child = spawn(container.command, [...container.args, 'serve'], {
       cwd: container.cwd,
       env: { ...process.env, SM_BASE_DIR: baseDir, SM_PORT: '0', SM_HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'], // stdin: the child's lifeline (exitWithParent.mjs)
     });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
