@@ -157,6 +157,7 @@ export async function ingestObject(
     if (!fields) return reject(row, reasons, {});
     const verdict = validateFields(fields, group, {
       decimalComma: format.kind === 'csv' && format.decimalComma,
+      now: deps.now(),
     });
     const pseudonym = await pseudonymOf(verdict.patientId);
     if (!verdict.ok || reasons.length > 0) {

@@ -317,7 +317,9 @@ describe('Service: analyzeDrift', () => {
     const csv = [
       'inference_id,diagnosis',
       ...rows.map((r, i) => `${ids[i]},${r.diagnosis}`),
-      'no-such-inference,M',
+      '4f9c2d7e-0b1a-4c3d-9e8f-1a2b3c4d5e6f,M',
+      // A hospital that puts patient ids in the id column must not see them in the report.
+      'MRN-900777 ZEBRAQUOKKA,B',
     ].join('\n');
     await w.objects.put('raw', 'ground-truth/2026-12-03.csv', csv);
 
@@ -330,14 +332,42 @@ describe('Service: analyzeDrift', () => {
     expect(summary.concept).toMatchObject({ status: 'no-drift' });
     const r = report(w.objects, summary.report_prefix);
     expect(r.quality).toMatchObject({
-      new_labels: 61,
+      new_labels: 62,
       matched: 60,
-      unknown_ids: { count: 1, examples: ['no-such-inference'] },
+      unknown_ids: {
+        count: 2,
+        examples: ['4f9c2d7e-0b1a-4c3d-9e8f-1a2b3c4d5e6f', '(not an inference id: 22 characters)'],
+      },
     });
+    expect(JSON.stringify(r)).not.toContain('MRN-900777');
     expect(r.quality.comparison?.live.roc_auc).toBe(1);
     expect(r.history.at(-1)?.quality).toMatchObject({ n: 60, roc_auc: 1 });
     expect(again.concept).toBeNull();
-    expect(w.metrics.get('GroundTruthUnknown')).toBe(1);
+    expect(w.metrics.get('GroundTruthUnknown')).toBe(2);
+  });
+
+  it('reads a ground-truth file again when it is replaced under the same key', async () => {
+    // Prepare: the first upload has a bad header (the shape of /tmp/attack/gt/gt3-badheader.csv).
+    const w = await createWorld({ minLabels: 30 });
+    const { rows, ids } = await w.capture(40, { at: '2026-12-03T19:30:00Z' });
+    await w.objects.put('raw', 'ground-truth/fix.csv', 'id;label\nx;M\n');
+    const first = await analyzeDrift(w.deps);
+    w.clock.advanceMinutes(60);
+
+    // Act: the hospital fixes the file and drops it again under the same name.
+    const fixed = ['inference_id,diagnosis', ...rows.map((r, i) => `${ids[i]},${r.diagnosis}`)];
+    await w.objects.put('raw', 'ground-truth/fix.csv', fixed.join('\n'));
+    const second = await analyzeDrift(w.deps);
+    w.clock.advanceMinutes(60);
+    const third = await analyzeDrift(w.deps);
+
+    // Assess
+    expect(report(w.objects, first.report_prefix).quality.new_labels).toBe(0);
+    expect(report(w.objects, second.report_prefix).quality).toMatchObject({
+      new_labels: 40,
+      matched: 40,
+    });
+    expect(report(w.objects, third.report_prefix).quality.new_labels).toBe(0);
   });
 
   it('emits concept drift when the labelled predictions are no better than chance', async () => {

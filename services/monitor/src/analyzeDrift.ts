@@ -1,4 +1,4 @@
-import type { ObjectStore } from '@cancer-mlops/shared/ports/objectStore.ts';
+import type { ObjectInfo, ObjectStore } from '@cancer-mlops/shared/ports/objectStore.ts';
 import type { EventPublisher } from '@cancer-mlops/shared/ports/messaging.ts';
 import type { MetricsSink, StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
 import type { Platform } from '@cancer-mlops/shared/runtime/platform.ts';
@@ -422,12 +422,12 @@ export async function analyzeDrift(
       data_drift: assessment ? { ...assessment.verdict, features: assessment.features } : null,
       histograms: histograms(assessment, loaded, schema),
       quality: {
-        ground_truth_files: gt.files,
+        ground_truth_files: gt.files.map(({ version: _version, ...f }) => f),
         new_labels: gt.labels.length,
         matched: matchedItems.length,
         unknown_ids: {
           count: unknown.length,
-          examples: unknown.slice(0, MAX_UNKNOWN_EXAMPLES).map((id) => id.slice(0, 64)),
+          examples: unknown.slice(0, MAX_UNKNOWN_EXAMPLES).map(idExample),
         },
         comparison,
       },
@@ -497,6 +497,7 @@ export async function analyzeDrift(
         run_id: runId,
         at: now.toISOString(),
         labels: f.labels,
+        ...f.version,
       });
     if (closed)
       await saveCursor(
@@ -564,14 +565,29 @@ function closeWindow(
   return { since: since.toISOString(), opened_at: now.toISOString(), consumed };
 }
 
-async function readNewGroundTruth(
-  deps: AnalyzeDriftDeps,
-): Promise<{ files: GroundTruthFileReport[]; labels: GroundTruthLabel[] }> {
-  const files: GroundTruthFileReport[] = [];
+/** A ground-truth file as it was when read: a file replaced under the same key is new again. */
+interface ReadGroundTruth {
+  size?: number;
+  modified?: string;
+}
+
+const versionOf = (info: ObjectInfo): Required<ReadGroundTruth> => ({
+  size: info.size,
+  modified: info.lastModified.toISOString(),
+});
+
+async function readNewGroundTruth(deps: AnalyzeDriftDeps): Promise<{
+  files: (GroundTruthFileReport & { version: Required<ReadGroundTruth> })[];
+  labels: GroundTruthLabel[];
+}> {
+  const files: (GroundTruthFileReport & { version: Required<ReadGroundTruth> })[] = [];
   const labels: GroundTruthLabel[] = [];
   for await (const info of deps.objects.list(GROUND_TRUTH_BUCKET, GROUND_TRUTH_PREFIX)) {
     if (info.key.endsWith('/')) continue;
-    if ((await deps.state.get(GROUND_TRUTH_NS, info.key)) !== undefined) continue;
+    const read = await deps.state.get<ReadGroundTruth>(GROUND_TRUTH_NS, info.key);
+    const version = versionOf(info);
+    // Labels merge by inference id, so reading a corrected file again counts nothing twice.
+    if (read && read.size === version.size && read.modified === version.modified) continue;
     let text: string | undefined;
     try {
       text = (await deps.objects.get(GROUND_TRUTH_BUCKET, info.key))?.toString('utf8');
@@ -583,6 +599,7 @@ async function readNewGroundTruth(
         skipped: 0,
         reasons: {},
         error: `unreadable: ${describeError(e)}`,
+        version,
       });
       continue;
     }
@@ -596,6 +613,7 @@ async function readNewGroundTruth(
       skipped: parsed.skipped,
       reasons: parsed.reasons,
       ...(parsed.error ? { error: parsed.error } : {}),
+      version,
     });
   }
   return { files, labels };
@@ -660,4 +678,12 @@ function matchLabels(
       });
   }
   return { matched, unknown };
+}
+
+/** Ours are UUIDs (`#n` for the n-th instance of a request); anything else may be a patient id. */
+const INFERENCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(#\d+)?$/i;
+
+/** An unknown id as the report may show it: ours verbatim, anything else only by its length. */
+function idExample(id: string): string {
+  return INFERENCE_ID.test(id) ? id : `(not an inference id: ${id.length} characters)`;
 }

@@ -40,7 +40,7 @@ export type RowVerdict =
 export function validateFields(
   fields: ReadonlyMap<string, RawValue>,
   group: FeatureGroup,
-  options: { decimalComma?: boolean } = {},
+  options: { decimalComma?: boolean; now?: Date } = {},
 ): RowVerdict {
   const decimalComma = options.decimalComma ?? false;
   const reasons: FieldReason[] = [];
@@ -56,7 +56,7 @@ export function validateFields(
   const recordId = take('record_id', parseIdentifier(fields.get('record_id')));
   if (recordId !== undefined) row.record_id = recordId;
   const patientId = take('patient_id', parseIdentifier(fields.get('patient_id')));
-  const eventTime = take('event_time', parseEventTime(fields.get('event_time')));
+  const eventTime = take('event_time', parseEventTime(fields.get('event_time'), options.now));
   if (eventTime !== undefined) row.event_time = eventTime;
   const diagnosis = take('diagnosis', parseDiagnosis(fields.get('diagnosis'), group));
   if (diagnosis !== undefined) row.diagnosis = diagnosis;

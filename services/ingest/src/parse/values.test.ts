@@ -105,6 +105,17 @@ describe('Module: values', () => {
         expect(parseEventTime(v).kind).toBe('invalid');
       },
     );
+    it('refuses placeholder and future times (they would never reach a training snapshot)', () => {
+      // The times of /tmp/attack/ingest/15-event-time.csv, which were all accepted.
+      const now = new Date('2026-12-04T08:00:00Z');
+      expect(parseEventTime('0000-01-01', now)).toEqual({ kind: 'invalid', reason: 'before 1900' });
+      expect(parseEventTime('2099-01-01T00:00:00Z', now)).toEqual({
+        kind: 'invalid',
+        reason: 'in the future',
+      });
+      expect(parseEventTime('9999-12-31T23:59:59Z', now).kind).toBe('invalid');
+      expect(parseEventTime('2026-12-04T20:00:00Z', now).kind).toBe('value'); // clock skew
+    });
   });
 
   describe('Function: parseIdentifier and parseNote', () => {

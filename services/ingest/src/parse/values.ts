@@ -88,7 +88,12 @@ const ISO =
  * is read as UTC, and a date alone as its UTC midnight: a file's local zone is unknowable,
  * and a fixed rule keeps a re-dropped file at the same event times.
  */
-export function parseEventTime(v: RawValue): Parsed<string> {
+/** Event times must fall in [1900, now + a day of clock skew]: anything else is a typo or a
+ * placeholder (9999-12-31), and a future time would keep the row out of every snapshot. */
+export const EARLIEST_EVENT_TIME = Date.UTC(1900, 0, 1);
+export const CLOCK_SKEW_MS = 24 * 3_600_000;
+
+export function parseEventTime(v: RawValue, now?: Date): Parsed<string> {
   if (isMissing(v)) return { kind: 'missing' };
   const invalid = { kind: 'invalid', reason: 'not an ISO-8601 date or date-time' } as const;
   if (typeof v !== 'string') return invalid;
@@ -111,6 +116,9 @@ export function parseEventTime(v: RawValue): Parsed<string> {
   )
     return invalid;
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return invalid;
+  if (ms < EARLIEST_EVENT_TIME) return { kind: 'invalid', reason: 'before 1900' };
+  if (now && ms > now.getTime() + CLOCK_SKEW_MS)
+    return { kind: 'invalid', reason: 'in the future' };
   return { kind: 'value', value: new Date(ms).toISOString() };
 }
 
