@@ -52,6 +52,26 @@ describe('Class: SqliteFeatureStore', () => {
       expect((db.prepare('SELECT COUNT(*) AS n FROM fs_offline').get() as { n: number }).n).toBe(3);
     });
 
+    it('writes nothing and reports a conflict when the same event time comes with other values', async () => {
+      // Prepare
+      await store.put([record('a', '2024-01-01T00:00:00Z', { malignancy_risk_score: 3 })]);
+      // Act: re-scored replay, then the other row of /tmp/attack/ingest/31-dup-id-same-time.csv.
+      const rescored = await store.put([
+        record('a', '2024-01-01T00:00:00Z', { malignancy_risk_score: 4 }),
+      ]);
+      const other = await store.put([
+        record('a', '2024-01-01T00:00:00Z', { diagnosis: 'M', radius_mean: 25 }),
+      ]);
+      // Assess
+      expect(rescored).toEqual({ written: 0, duplicates: 1 });
+      expect(other).toEqual({
+        written: 0,
+        duplicates: 0,
+        conflicts: [{ record_id: 'a', fields: ['radius_mean', 'diagnosis'] }],
+      });
+      expect((await store.latest('a'))?.diagnosis).toBe('B');
+    });
+
     it('rejects an invalid record and writes nothing of the call', async () => {
       const bad = { ...record('c', '2024-01-01T00:00:00Z'), radius_mean: -1 };
       await expect(store.put([record('ok', '2024-01-01T00:00:00Z'), bad])).rejects.toThrow();

@@ -1,3 +1,8 @@
+import {
+  WDBC_FEATURE_GROUP,
+  type FeatureGroup,
+} from '@cancer-mlops/shared/contracts/featureGroup.ts';
+import { conflictingFields } from '@cancer-mlops/shared/domain/validation/sameObservation.ts';
 import type Database from 'better-sqlite3';
 import { FeatureRecordSchema, type FeatureRecord } from '@cancer-mlops/shared/contracts/record.ts';
 import type {
@@ -40,6 +45,7 @@ interface Row {
 
 export interface SqliteFeatureStoreOptions {
   now?: () => Date;
+  group?: FeatureGroup;
 }
 
 /**
@@ -50,6 +56,8 @@ export interface SqliteFeatureStoreOptions {
 export class SqliteFeatureStore implements FeatureStore {
   private readonly now: () => Date;
   private readonly insert: Database.Statement;
+  private readonly atStmt: Database.Statement;
+  private readonly group: FeatureGroup;
   private readonly latestStmt: Database.Statement;
   private readonly countStmt: Database.Statement;
 
@@ -58,11 +66,15 @@ export class SqliteFeatureStore implements FeatureStore {
     options: SqliteFeatureStoreOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.group = options.group ?? WDBC_FEATURE_GROUP;
     db.exec(SCHEMA);
     this.insert = db.prepare(
       `INSERT INTO fs_offline (record_id, event_time, write_time, is_deleted, labelled, payload)
        VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (record_id, event_time) DO NOTHING`,
+    );
+    this.atStmt = db.prepare(
+      'SELECT payload FROM fs_offline WHERE record_id = ? AND event_time = ?',
     );
     this.latestStmt = db.prepare(
       'SELECT record_id, payload, is_deleted FROM fs_online WHERE record_id = ?',
@@ -94,8 +106,14 @@ export class SqliteFeatureStore implements FeatureStore {
           labelled,
           JSON.stringify(record),
         );
-        if (info.changes === 1) result.written += 1;
-        else result.duplicates += 1;
+        if (info.changes === 1) {
+          result.written += 1;
+          continue;
+        }
+        const stored = this.atStmt.get(record.record_id, eventTime) as { payload: string };
+        const fields = conflictingFields(JSON.parse(stored.payload), record, this.group);
+        if (fields.length === 0) result.duplicates += 1;
+        else (result.conflicts ??= []).push({ record_id: record.record_id, fields });
       }
       return result;
     });

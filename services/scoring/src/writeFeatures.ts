@@ -7,7 +7,7 @@ import type { FeatureWriteMessage } from '@cancer-mlops/shared/contracts/message
 import type { FeatureStore } from '@cancer-mlops/shared/ports/featureStore.ts';
 import type { EventPublisher } from '@cancer-mlops/shared/ports/messaging.ts';
 import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
-import { describeError } from '@cancer-mlops/shared/runtime/errors.ts';
+import { describeError, PermanentError } from '@cancer-mlops/shared/runtime/errors.ts';
 import { createLogger, type Log } from '@cancer-mlops/shared/runtime/logger.ts';
 
 export interface WriteFeaturesDeps {
@@ -45,6 +45,13 @@ export async function writeFeature(
 ): Promise<WriteCounts> {
   const { record } = message;
   const result = await deps.features.put([record]);
+  const conflict = result.conflicts?.[0];
+  if (conflict) {
+    // Field names only: the values (and the record id) stay out of the DLQ reason and the log.
+    throw new PermanentError(
+      `conflicting record: the feature store already holds this record at the same event_time with other values (${conflict.fields.join(', ')}); send a correction with a later event_time`,
+    );
+  }
   const labelled = record.diagnosis !== undefined && !record.is_deleted ? result.written : 0;
   return { messages: 1, written: result.written, duplicates: result.duplicates, labelled };
 }

@@ -58,7 +58,7 @@ describe('Adapter: buildSageMakerFeatureStore', () => {
       expect(fs.commandCalls(GetRecordCommand)[0].args[0].input).toEqual({
         FeatureGroupName: GROUP,
         RecordIdentifierValueAsString: '842302',
-        FeatureNames: ['event_time'],
+        FeatureNames: ['event_time', 'diagnosis', ...WDBC_FEATURES],
       });
       const input = fs.commandCalls(PutRecordCommand)[0].args[0].input;
       expect(input.FeatureGroupName).toBe(GROUP);
@@ -72,12 +72,29 @@ describe('Adapter: buildSageMakerFeatureStore', () => {
       ]);
     });
 
+    const stored = (over: Record<string, string> = {}) => ({
+      Record: [
+        { FeatureName: 'event_time', ValueAsString: '2024-03-01T10:00:00Z' },
+        { FeatureName: 'diagnosis', ValueAsString: 'M' },
+        ...WDBC_FEATURES.map((f, i) => ({ FeatureName: f, ValueAsString: String(i + 0.5) })),
+      ].map((v) => ({ ...v, ValueAsString: over[v.FeatureName] ?? v.ValueAsString })),
+    });
+
     it('skips a record the online store already holds at the same event time (a replay)', async () => {
-      fs.on(GetRecordCommand).resolves({
-        Record: [{ FeatureName: 'event_time', ValueAsString: '2024-03-01T10:00:00Z' }],
-      });
+      fs.on(GetRecordCommand).resolves(stored());
       const store = buildSageMakerFeatureStore(client, names);
       await expect(store.put([record()])).resolves.toEqual({ written: 0, duplicates: 1 });
+      expect(fs.commandCalls(PutRecordCommand)).toHaveLength(0);
+    });
+
+    it('writes nothing and reports a conflict when the same event time holds other values', async () => {
+      fs.on(GetRecordCommand).resolves(stored({ diagnosis: 'B', radius_mean: '11.34' }));
+      const store = buildSageMakerFeatureStore(client, names);
+      await expect(store.put([record()])).resolves.toEqual({
+        written: 0,
+        duplicates: 0,
+        conflicts: [{ record_id: '842302', fields: ['radius_mean', 'diagnosis'] }],
+      });
       expect(fs.commandCalls(PutRecordCommand)).toHaveLength(0);
     });
 

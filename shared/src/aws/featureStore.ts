@@ -1,3 +1,4 @@
+import { conflictingFields } from '../domain/validation/sameObservation.ts';
 import {
   DeleteRecordCommand,
   GetRecordCommand,
@@ -55,15 +56,26 @@ export function buildSageMakerFeatureStore(
   const skipDuplicates = options.skipDuplicates ?? true;
   const numeric = new Set([...group.features.map((f) => f.name), group.scoreFeature]);
 
-  const onlineEventTime = async (recordId: string): Promise<string | undefined> => {
+  // What a replay check compares: the event time, and what the hospital sent at it.
+  const compared = ['event_time', 'diagnosis', ...group.features.map((f) => f.name)];
+  const onlineVersion = async (recordId: string) => {
     const out = await client.send(
       new GetRecordCommand({
         FeatureGroupName,
         RecordIdentifierValueAsString: recordId,
-        FeatureNames: ['event_time'],
+        FeatureNames: compared,
       }),
     );
-    return out.Record?.find((f) => f.FeatureName === 'event_time')?.ValueAsString;
+    const values = out.Record ?? [];
+    const eventTime = values.find((f) => f.FeatureName === 'event_time')?.ValueAsString;
+    if (eventTime === undefined) return undefined;
+    const stored: Record<string, unknown> = {};
+    for (const v of values)
+      if (v.FeatureName && v.ValueAsString !== undefined)
+        stored[v.FeatureName] = numeric.has(v.FeatureName)
+          ? Number(v.ValueAsString)
+          : v.ValueAsString;
+    return { eventTime, stored };
   };
 
   return {
@@ -72,9 +84,11 @@ export function buildSageMakerFeatureStore(
       for (const record of records) {
         const eventTime = toFeatureStoreTime(record.event_time);
         if (skipDuplicates) {
-          const existing = await onlineEventTime(record.record_id);
-          if (existing !== undefined && Date.parse(existing) === Date.parse(eventTime)) {
-            result.duplicates += 1;
+          const existing = await onlineVersion(record.record_id);
+          if (existing && Date.parse(existing.eventTime) === Date.parse(eventTime)) {
+            const fields = conflictingFields(existing.stored, record, group);
+            if (fields.length === 0) result.duplicates += 1;
+            else (result.conflicts ??= []).push({ record_id: record.record_id, fields });
             continue;
           }
         }

@@ -4,6 +4,11 @@ export interface WriteResult {
   written: number;
   /** Same record id + event time already stored: skipped, which makes replays idempotent. */
   duplicates: number;
+  /**
+   * Same record id + event time already stored with other measurements or diagnosis: not
+   * written (present only when there are some). A correction needs a later event time.
+   */
+  conflicts?: { record_id: string; fields: string[] }[];
 }
 
 export interface SnapshotQuery {

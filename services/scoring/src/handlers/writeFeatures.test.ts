@@ -78,6 +78,21 @@ describe('Handler: scoring.writeFeatures', () => {
     expect(t.events.published[1].detail).toMatchObject({ written: 0, duplicates: 2, labelled: 0 });
   });
 
+  it('fails a record that contradicts the stored one at the same event time, with the fields', async () => {
+    // Prepare: the two rows of /tmp/attack/ingest/31-dup-id-same-time.csv.
+    const t = setup();
+    await t.handler(sqsEventFactory([message('a')]), lambdaContext());
+    // Act
+    const event = sqsEventFactory([message('a', { diagnosis: 'M', radius_mean: 25 })]);
+    const result = (await t.handler(event, lambdaContext())) as SqsBatchResult;
+    // Assess
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0].messageId }]);
+    expect(result[FAILURE_REASONS]?.get(event.Records[0].messageId)).toBe(
+      'PermanentError: conflicting record: the feature store already holds this record at the same event_time with other values (radius_mean, diagnosis); send a correction with a later event_time',
+    );
+    expect([...t.features.rows.values()][0].diagnosis).toBe('B');
+  });
+
   it('fails only the record the store throttled; the event counts what was written', async () => {
     const t = setup();
     t.features.failFor = (r) =>

@@ -8,6 +8,8 @@ import type {
 import type { EventPublisher, QueueSender } from '@cancer-mlops/shared/ports/messaging.ts';
 import type { NoteScorer } from '@cancer-mlops/shared/ports/noteScorer.ts';
 import type { StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
+import { WDBC_FEATURE_GROUP } from '@cancer-mlops/shared/contracts/featureGroup.ts';
+import { conflictingFields } from '@cancer-mlops/shared/domain/validation/sameObservation.ts';
 export { MemoryMetrics } from '@cancer-mlops/shared/testing/memoryMetrics.ts';
 
 /** In-memory fakes of the ports scoring uses; they keep what they were given. */
@@ -93,13 +95,17 @@ export class MemoryFeatureStore implements FeatureStore {
   failFor: ((r: FeatureRecord) => Error | undefined) | undefined;
 
   async put(records: readonly FeatureRecord[]): Promise<WriteResult> {
-    const result = { written: 0, duplicates: 0 };
+    const result: WriteResult = { written: 0, duplicates: 0 };
     for (const r of records) {
       const error = this.failFor?.(r);
       if (error) throw error;
       const key = `${r.record_id}@${Date.parse(r.event_time)}`;
-      if (this.rows.has(key)) result.duplicates += 1;
-      else {
+      const stored = this.rows.get(key);
+      if (stored) {
+        const fields = conflictingFields(stored, r, WDBC_FEATURE_GROUP);
+        if (fields.length === 0) result.duplicates += 1;
+        else (result.conflicts ??= []).push({ record_id: r.record_id, fields });
+      } else {
         this.rows.set(key, r);
         result.written += 1;
       }
