@@ -51,6 +51,9 @@ export async function start(o: StartOptions): Promise<number> {
   runtime.addLocalRoute('POST', CONTROL_PATH, controlHandler(runtime));
   writeRuntimeInfo(o.stateDir, runtime.apiUrl);
   const example = writeExampleRequest(o.stateDir);
+  // The folders it prints exist, so a file can be copied in before anything was dropped.
+  for (const folder of [layout.dropFolder, layout.batchFolder])
+    fs.mkdirSync(folder, { recursive: true });
   say(`cancer-mlops local runtime${fresh ? ' (new state folder)' : ''}`);
   say(`  state folder  ${o.stateDir}`);
   say(`  drop folder   ${layout.dropFolder}   (or: npx mlops drop FILE)`);
