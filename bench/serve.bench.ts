@@ -433,7 +433,12 @@ async function main(): Promise<void> {
         bestBatch ? `${bytes(bestBatch.peak_rss_bytes)}` : 'n/a',
         '',
         '<= 300 MB',
-        met(run.peakSelf <= 300 * 1024 * 1024),
+        // Everything this machine spends on the batch counts, the transform containers too.
+        run.peakTree <= 300 * 1024 * 1024
+          ? 'met'
+          : run.peakSelf <= 300 * 1024 * 1024
+            ? 'NOT met (the runtime alone is within it; its transform containers are not)'
+            : 'NOT met',
       ],
       [
         'Batch CPU time',
