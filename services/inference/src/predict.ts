@@ -82,6 +82,9 @@ export interface PredictResponse {
 export const NO_MODEL_MESSAGE =
   'no model is deployed yet: train and approve one first (the endpoint has nothing to serve)';
 
+export const ENDPOINT_DOWN_MESSAGE =
+  'the deployed model is not answering right now (its server is restarting); retry in a few seconds';
+
 export type Predictor = (body: unknown) => Promise<PredictResponse>;
 
 /** A /predict body above this is refused with 413 before it is parsed. */
@@ -224,6 +227,10 @@ export function createPredictor(deps: PredictDeps, options: PredictOptions = {})
     } catch (e) {
       if (e instanceof NoEndpointError) {
         cached = undefined;
+        // Still deployed: its server is down for a moment (a crash, a restart). Say so.
+        if ((await deps.endpoints.current().catch(() => null)) !== null) {
+          throw new HttpError(503, ENDPOINT_DOWN_MESSAGE, { reason: 'endpoint-unavailable' });
+        }
         throw new HttpError(503, NO_MODEL_MESSAGE, { reason: 'no-model-deployed' });
       }
       if (e instanceof ModelOutputError) {

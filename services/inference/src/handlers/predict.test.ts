@@ -261,12 +261,31 @@ describe('Handler: inference.predict', () => {
       current: deployedModel(),
       fail: new NoEndpointError('gone'),
     });
+    let lookups = 0;
+    const current = endpoints.current.bind(endpoints);
+    endpoints.current = async () => (++lookups === 1 ? current() : null);
     const { status, json } = await post(
       { endpoints, scorer: fakeScorer() },
       { ...measurements(), malignancy_risk_score: 5 },
     );
     expect(status).toBe(503);
     expect(json.reason).toBe('no-model-deployed');
+  });
+
+  it("503: the deployed model's server is down for a moment (restarting), with a retry hint", async () => {
+    const endpoints = fakeEndpoints({
+      current: deployedModel(),
+      fail: new NoEndpointError('endpoint (v2) is not running'),
+    });
+    const { status, json } = await post(
+      { endpoints, scorer: fakeScorer() },
+      { ...measurements(), malignancy_risk_score: 5 },
+    );
+    expect(status).toBe(503);
+    expect(json).toEqual({
+      message: expect.stringMatching(/not answering right now .*retry/),
+      reason: 'endpoint-unavailable',
+    });
   });
 
   it('503 / 502: scorer unavailable, or no valid score from it', async () => {
