@@ -31,7 +31,7 @@ import {
   NEW_DATA_FOLLOW_UP,
   type TrainingJobRecord,
 } from './trainingState.ts';
-import type { BaselineConstraints, BaselineStatistics } from './baseline.ts';
+import type { Constraints, Statistics } from '@cancer-mlops/shared/domain/drift/sagemaker.ts';
 
 const names = { prefix: 'cancer-mlops', stage: 'test' };
 const FEATURES = modelFeatureNames();
@@ -139,6 +139,7 @@ describe('Function: registerModel', () => {
     const folder = `models/${jobName}/`;
     expect(objects.keys('artifacts', folder)).toEqual(
       [
+        'baseline-sample.csv',
         'constraints.json',
         'evaluation.json',
         'model.bin',
@@ -194,26 +195,30 @@ describe('Function: registerModel', () => {
     );
 
     // Assess
-    const stats = objects.json<BaselineStatistics>(
-      'artifacts',
-      `models/${jobName}/statistics.json`,
-    );
-    const constraints = objects.json<BaselineConstraints>(
+    const stats = objects.json<Statistics>('artifacts', `models/${jobName}/statistics.json`);
+    const constraints = objects.json<Constraints>(
       'artifacts',
       `models/${jobName}/constraints.json`,
     );
-    expect(stats.dataset.item_count).toBe(40);
+    expect(stats.dataset?.item_count).toBe(40);
+    // The monitor's KS test compares live traffic with these rows: features only.
+    const sample = objects.text('artifacts', `models/${jobName}/baseline-sample.csv`)!;
+    const [header, ...sampleRows] = sample.trim().split('\n');
+    expect(header).toBe(FEATURES.join(','));
+    expect(sampleRows).toHaveLength(40);
     expect(stats.features.map((f) => f.name)).toEqual(FEATURES);
     const score = stats.features.find((f) => f.name === 'malignancy_risk_score')!;
     expect(score.inferred_type).toBe('Integral');
-    expect(score.numerical_statistics.common).toEqual({ num_present: 40, num_missing: 0 });
+    expect(score.numerical_statistics?.common).toEqual({ num_present: 40, num_missing: 0 });
     expect(constraints.features[0]).toEqual({
       name: 'radius_mean',
       inferred_type: 'Fractional',
       completeness: 1,
       num_constraints: { is_non_negative: true },
     });
-    expect(constraints.monitoring_config.distribution_constraints.comparison_method).toBe('Robust');
+    expect(constraints.monitoring_config?.distribution_constraints?.comparison_method).toBe(
+      'Robust',
+    );
     const quality = objects.json<{
       binary_classification_metrics: { confusion_matrix: unknown; auc: { value: number } };
     }>('artifacts', `models/${jobName}/model_quality.json`);

@@ -14,7 +14,7 @@ import { PermanentError, describeError } from '@cancer-mlops/shared/runtime/erro
 import type { Log } from '@cancer-mlops/shared/runtime/logger.ts';
 import { MODEL_PACKAGE_GROUP } from '@cancer-mlops/shared/topology/common.ts';
 import type { NameContext } from '@cancer-mlops/shared/topology/names.ts';
-import { baselineConstraints, baselineStatistics } from './baseline.ts';
+import { buildBaseline } from '@cancer-mlops/shared/domain/drift/baseline.ts';
 import type { TrainingConfig } from './config.ts';
 import { ARTIFACTS, readManifest, trainKey, validationKey } from './datasetBuilder.ts';
 import { readDatasetCsv, type DatasetTable } from './datasetCsv.ts';
@@ -176,9 +176,12 @@ async function registerCompleted(
     deps.now(),
     deps.config.SPLIT_SEED,
   );
+  // The monitoring baseline over the model's features: Model Monitor's statistics.json and
+  // constraints.json, and the sample the monitor's KS test compares live traffic with.
   const trainModelColumns = selectColumns(train, model.features);
-  const statistics = baselineStatistics(trainModelColumns, deps.config.SPLIT_SEED);
-  const constraints = baselineConstraints(statistics);
+  const baseline = buildBaseline(rowsOf(trainModelColumns), trainModelColumns.features, {
+    seed: deps.config.SPLIT_SEED,
+  });
 
   const folder = `${MODELS_PREFIX}${jobName}/`;
   for (const [name, body] of files) {
@@ -190,10 +193,13 @@ async function registerCompleted(
   await deps.objects.put(ARTIFACTS, `${folder}model_quality.json`, json(quality), {
     contentType: 'application/json',
   });
-  await deps.objects.put(ARTIFACTS, `${folder}statistics.json`, json(statistics), {
+  await deps.objects.put(ARTIFACTS, `${folder}baseline-sample.csv`, baseline.sampleCsv, {
+    contentType: 'text/csv',
+  });
+  await deps.objects.put(ARTIFACTS, `${folder}statistics.json`, json(baseline.statistics), {
     contentType: 'application/json',
   });
-  await deps.objects.put(ARTIFACTS, `${folder}constraints.json`, json(constraints), {
+  await deps.objects.put(ARTIFACTS, `${folder}constraints.json`, json(baseline.constraints), {
     contentType: 'application/json',
   });
 
@@ -245,6 +251,14 @@ async function readTable(objects: ObjectStore, key: string): Promise<DatasetTabl
 }
 
 /** The table restricted to (and ordered by) the model's features: the baseline describes model input. */
+/** Row arrays of a table (NaN, an empty cell, counts as missing in the baseline). */
+function rowsOf(table: DatasetTable): number[][] {
+  const d = table.features.length;
+  return Array.from(table.recordIds, (_, r) =>
+    Array.from(table.values.subarray(r * d, (r + 1) * d)),
+  );
+}
+
 function selectColumns(table: DatasetTable, features: readonly string[]): DatasetTable {
   const d = table.features.length;
   const idx = features.map((f) => table.features.indexOf(f)).filter((j) => j >= 0);
