@@ -43,7 +43,7 @@ describe('Function: progressLines', () => {
   it('says the file is being read while features arrive before ingest has counted it', () => {
     const lines = progressLines({ trainingRunning: 0, status: status({ written: 380 }) });
     expect(lines[0]).toBe('  ingest      reading the dropped file…');
-    expect(lines[3]).toMatch(/training {4}starts after enough newly labelled records/);
+    expect(lines[3]).toMatch(/training {4}no model yet: a training starts whenever/);
   });
 
   it('shows why the newest model was rejected: the first failed check', () => {

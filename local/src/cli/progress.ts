@@ -12,7 +12,8 @@ function bar(done: number, total: number, width = 24): string {
   return `[${'#'.repeat(n)}${'-'.repeat(width - n)}] ${Math.round(f * 100)}%`;
 }
 
-const NEW_DATA_HINT = 'enough newly labelled records (NEW_DATA_THRESHOLD, default 50)';
+const NEW_DATA_HINT =
+  'no model yet: a training starts whenever NEW_DATA_THRESHOLD (default 50) newly labelled records are in';
 
 /** The policy's first failed check: `policy rejected v1: a; b; c` -> `a`. */
 function firstReason(reason: string | null): string {
@@ -72,5 +73,5 @@ function trainingLine(v: ProgressView): string {
   if (t.lastFailure)
     return `the last training ${t.lastFailure.status === 'Refused' ? 'was refused' : 'failed'}: ${t.lastFailure.reason.slice(0, 160)} (npx mlops models status)`;
   if (t.packages > 0) return `${t.packages} model(s) trained`;
-  return `starts after ${NEW_DATA_HINT}`;
+  return NEW_DATA_HINT;
 }
