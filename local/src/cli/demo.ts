@@ -119,6 +119,13 @@ export async function demoDrift(t: DemoTarget, o: { timeoutMs?: number } = {}): 
       t.out(
         `Model v${s.model.deployed.version} now serves, retrained on drift with no human involved.`,
       );
+      t.out(
+        '   It learned from the labelled records in the feature store; the shifted requests carry no',
+      );
+      t.out(
+        '   diagnosis, so it only learns from them once confirmed cases arrive (a labelled file in',
+      );
+      t.out('   raw/incoming/, or ground truth in raw/ground-truth/ for the quality check).');
       return 0;
     }
     if (latest && latest.version !== startVersion && latest.status === 'Rejected') {

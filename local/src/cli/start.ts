@@ -85,7 +85,11 @@ export async function start(o: StartOptions): Promise<number> {
     announced = true;
     say();
     say(`A model is serving. The API: ${runtime.apiUrl}   token: ${runtime.token}`);
-    say(o.untilIdle ? 'Once `npm start` runs (this --until-idle run stops now), try:' : 'Try it:');
+    say(
+      o.untilIdle
+        ? `This --until-idle run stops now; with the runtime running (${startCommand(o)}), try:`
+        : 'Try it:',
+    );
     say(
       `  curl -s -X POST ${runtime.apiUrl}/predict -H 'Authorization: Bearer ${runtime.token}' ` +
         `-H 'content-type: application/json' -d @${displayPath(example)}`,
@@ -144,4 +148,11 @@ export function writeExampleRequest(stateDir: string): string {
     'FINAL DIAGNOSIS: Left breast, core biopsy: invasive ductal carcinoma, grade 3. Lymphovascular invasion present.';
   fs.writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
   return file;
+}
+
+/** The command that serves this state folder on this port again. */
+function startCommand(o: StartOptions): string {
+  const state = path.resolve(o.stateDir) === path.resolve('.mlops') ? '' : ` --state ${o.stateDir}`;
+  const port = o.port === DEFAULT_PORT ? '' : ` --port ${o.port}`;
+  return state || port ? `npx mlops start${state}${port}` : 'npm start';
 }

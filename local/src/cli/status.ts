@@ -77,7 +77,12 @@ export interface Status {
 /** Reads the status of a state folder from its durable state; works while a runtime runs or not. */
 export async function readStatus(state: LocalState): Promise<Status> {
   const counters: Record<string, number> = {};
-  for (const c of readCounters(state.db)) counters[c.name] = (counters[c.name] ?? 0) + c.value;
+  // Per name (the sum), and per name and dimensions when it has some: `Name{k=v}`.
+  for (const c of readCounters(state.db)) {
+    counters[c.name] = (counters[c.name] ?? 0) + c.value;
+    const dims = Object.entries(c.dimensions).map(([k, v]) => `${k}=${v}`);
+    if (dims.length) counters[`${c.name}{${dims.join(',')}}`] = c.value;
+  }
   const n = (name: string) => counters[name] ?? 0;
 
   const queues: Record<string, QueueStatus> = {};

@@ -48,6 +48,11 @@ export interface PredictOptions {
   currentTtlMs?: number;
   /** How many contributions the answer lists. */
   topContributions?: number;
+  /**
+   * How long the model may take before the answer is a retryable 503: well under the
+   * function's 29 s, so a hung model server never turns into a gateway timeout.
+   */
+  invokeTimeoutMs?: number;
   newId?: () => string;
   clock?: () => number;
 }
@@ -125,6 +130,7 @@ export function createPredictor(deps: PredictDeps, options: PredictOptions = {})
   const validator = modelInputValidator();
   const ttl = options.currentTtlMs ?? 1000;
   const top = options.topContributions ?? 5;
+  const invokeTimeoutMs = options.invokeTimeoutMs ?? 10_000;
   const newId = options.newId ?? randomUUID;
   const clock = options.clock ?? (() => performance.now());
   let cached: { model: DeployedModel | null; at: number } | undefined;
@@ -214,17 +220,27 @@ export function createPredictor(deps: PredictDeps, options: PredictOptions = {})
     const inferenceId = newId();
     let prediction: ModelPrediction;
     try {
-      const result = await deps.endpoints.invoke(
-        instancesBody(validator, input.values),
-        'application/json',
-        'application/json',
-        {
-          inferenceId,
-          explain: true,
-        },
+      const result = await withDeadline(
+        deps.endpoints.invoke(
+          instancesBody(validator, input.values),
+          'application/json',
+          'application/json',
+          {
+            inferenceId,
+            explain: true,
+          },
+        ),
+        invokeTimeoutMs,
       );
       prediction = parseModelOutput(result.body, validator.featureNames);
     } catch (e) {
+      if (e instanceof DeadlineError) {
+        throw new HttpError(
+          503,
+          `the deployed model did not answer within ${invokeTimeoutMs / 1000} s; retry in a few seconds`,
+          { reason: 'endpoint-unavailable' },
+        );
+      }
       if (e instanceof NoEndpointError) {
         cached = undefined;
         // Still deployed: its server is down for a moment (a crash, a restart). Say so.
@@ -296,4 +312,17 @@ export function topContributions(
   return order
     .slice(0, k)
     .map((i) => ({ feature: names[i], value: values[i], contribution: contributions[i] }));
+}
+
+class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+}
+
+/** `work`, or a DeadlineError after `ms` (the work itself is left to finish or fail unseen). */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

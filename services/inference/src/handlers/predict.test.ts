@@ -288,6 +288,30 @@ describe('Handler: inference.predict', () => {
     });
   });
 
+  it('503: a model server that hangs answers a retryable 503 in time, not a gateway timeout', async () => {
+    // Prepare: the model server froze (kill -STOP): the invocation never settles.
+    const endpoints = fakeEndpoints();
+    endpoints.invoke = () => new Promise(() => undefined);
+    const handler = createHandler(async () => ({ endpoints, scorer: fakeScorer() }), {
+      invokeTimeoutMs: 50,
+    });
+    // Act
+    const res = (await handler(
+      apiGatewayV2Request({
+        method: 'POST',
+        path: '/predict',
+        body: { ...measurements(), malignancy_risk_score: 5 },
+      }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+    // Assess
+    expect(res.statusCode).toBe(503);
+    expect(JSON.parse(res.body as string)).toEqual({
+      message: 'the deployed model did not answer within 0.05 s; retry in a few seconds',
+      reason: 'endpoint-unavailable',
+    });
+  });
+
   it('503 / 502: scorer unavailable, or no valid score from it', async () => {
     const body = { ...measurements(), pathology_note: NOTE };
     const down = await post(
