@@ -169,14 +169,9 @@ export class LocalRuntime {
       await endpoints.restore();
     } catch (e) {
       // Leave nothing behind: no listening socket, no child process, no open database.
-      await gateway.close().catch(() => undefined);
-      await training.stopAll().catch(() => undefined);
-      await endpoints.stopAll().catch(() => undefined);
-      await transform.close().catch(() => undefined);
-      await capture.close().catch(() => undefined);
-      bus.close();
-      setLogSink(undefined);
-      state.close();
+      await release({ gateway, bus, training, endpoints, transform, capture, state }).catch(
+        () => undefined,
+      );
       throw e;
     }
     mesh.start();
@@ -261,15 +256,28 @@ export class LocalRuntime {
     await this.notifications.stop();
     await this.scheduler.stop();
     await this.mesh.stop();
-    await this.gateway.close();
-    this.bus.close();
-    await this.training.stopAll();
-    await this.endpoints.stopAll();
-    await this.transform.close();
-    await this.capture.close();
-    setLogSink(undefined);
-    this.state.close();
+    await release(this);
   }
+}
+
+/** Closes what a runtime holds, in order: the API, the bus, child processes, capture, state. */
+async function release(r: {
+  gateway: HttpGateway;
+  bus: LocalBus;
+  training: LocalTrainingJobs;
+  endpoints: LocalEndpoints;
+  transform: LocalTransformJobs;
+  capture: DataCaptureWriter;
+  state: LocalState;
+}): Promise<void> {
+  await r.gateway.close();
+  r.bus.close();
+  await r.training.stopAll();
+  await r.endpoints.stopAll();
+  await r.transform.close();
+  await r.capture.close();
+  setLogSink(undefined);
+  r.state.close();
 }
 
 /** The local API's bearer token: created at first start, kept in the state folder (0600). */

@@ -13,6 +13,9 @@ const wdbcRows = fs
   .split('\n')
   .map((l) => l.split(','));
 
+const COLUMNS = ['record_id', 'patient_id', 'event_time', 'diagnosis', ...WDBC_FEATURES];
+const HEADER = [...COLUMNS, 'pathology_note'].join(',');
+
 /** A row of the hospital CSV: WDBC measurements, an id, a patient, a label and a note. */
 function csvRow(k: number, overrides: Record<string, string> = {}, note = ''): string {
   const cells: Record<string, string> = {
@@ -24,12 +27,7 @@ function csvRow(k: number, overrides: Record<string, string> = {}, note = ''): s
   WDBC_FEATURES.forEach((f, j) => (cells[f] = wdbcRows[k][j + 2]));
   Object.assign(cells, overrides);
   const quoted = `"${note.replace(/"/g, '""')}"`;
-  return [
-    ...['record_id', 'patient_id', 'event_time', 'diagnosis', ...WDBC_FEATURES].map(
-      (c) => cells[c],
-    ),
-    quoted,
-  ].join(',');
+  return [...COLUMNS.map((c) => cells[c]), quoted].join(',');
 }
 
 describe('Local mesh: the data path (ingest -> scoring -> features)', () => {
@@ -48,14 +46,6 @@ describe('Local mesh: the data path (ingest -> scoring -> features)', () => {
 
   it('puts every good row in the feature store with a score and every bad row in quarantine with its reason', async () => {
     // Prepare: a BOM, CRLF line ends, a note with quoted commas and line breaks, and broken rows.
-    const header = [
-      'record_id',
-      'patient_id',
-      'event_time',
-      'diagnosis',
-      ...WDBC_FEATURES,
-      'pathology_note',
-    ].join(',');
     const good = [
       csvRow(
         0,
@@ -73,7 +63,7 @@ describe('Local mesh: the data path (ingest -> scoring -> features)', () => {
       csvRow(7, { area_mean: '-3' }),
       csvRow(8, { texture_mean: 'twelve' }),
     ];
-    const body = `\uFEFF${[header, good[0], bad[0], good[1], bad[1], good[2], bad[2], good[3], bad[3], good[4]].join('\r\n')}\r\n`;
+    const body = `\uFEFF${[HEADER, good[0], bad[0], good[1], bad[1], good[2], bad[2], good[3], bad[3], good[4]].join('\r\n')}\r\n`;
 
     // Act: copy the file by hand into the drop folder, as a hospital system would.
     const drop = path.join(stateDir, 'buckets', 'raw', 'incoming', 'ward 7');
@@ -150,15 +140,7 @@ describe('Local mesh: the data path (ingest -> scoring -> features)', () => {
 
   it('creates no duplicate features when the same file is dropped twice', async () => {
     // Prepare
-    const header = [
-      'record_id',
-      'patient_id',
-      'event_time',
-      'diagnosis',
-      ...WDBC_FEATURES,
-      'pathology_note',
-    ].join(',');
-    const body = [header, csvRow(10, {}, 'benign'), csvRow(11, {}, 'carcinoma')].join('\n');
+    const body = [HEADER, csvRow(10, {}, 'benign'), csvRow(11, {}, 'carcinoma')].join('\n');
     fs.writeFileSync(path.join(stateDir, 'a.csv'), body);
 
     // Act
@@ -197,15 +179,7 @@ describe('Local mesh: the data path (ingest -> scoring -> features)', () => {
         OPENAI_MODEL: 'm',
       },
     });
-    const header = [
-      'record_id',
-      'patient_id',
-      'event_time',
-      'diagnosis',
-      ...WDBC_FEATURES,
-      'pathology_note',
-    ].join(',');
-    const body = [header, csvRow(20, {}, 'invasive carcinoma'), csvRow(21)].join('\n');
+    const body = [HEADER, csvRow(20, {}, 'invasive carcinoma'), csvRow(21)].join('\n');
 
     try {
       // Act

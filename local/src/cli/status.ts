@@ -1,6 +1,9 @@
 import { MODEL_PACKAGE_GROUP } from '@cancer-mlops/shared/topology/common.ts';
 import { logicalName } from '@cancer-mlops/shared/topology/names.ts';
 import type { ModelPackage } from '@cancer-mlops/shared/ports/sagemaker.ts';
+import { loadHistory, REACTIONS_NS } from '@cancer-mlops/monitor/src/monitorState.ts';
+import type { ReactionResult } from '@cancer-mlops/monitor/src/reactToDrift.ts';
+import { listJobRecords } from '@cancer-mlops/training/src/trainingState.ts';
 import type { LocalState } from '../localState.ts';
 import { readCounters } from '../state/localMetrics.ts';
 import { LocalModelRegistry } from '../sagemaker/localModelRegistry.ts';
@@ -164,21 +167,12 @@ export async function readStatus(state: LocalState): Promise<Status> {
   };
 }
 
-interface JobDoc {
-  job_name: string;
-  status: string;
-  failure_reason?: string;
-  ended_at?: string;
-}
-
-/** From the training service's job records (namespace `training-jobs`). */
+/** From the training service's job records: the newest failure, if no package is newer. */
 async function lastTrainingFailure(
   state: LocalState,
   packages: ModelPackage[],
 ): Promise<Status['stages']['training']['lastFailure']> {
-  const jobs = await state.state.list<JobDoc>('training-jobs');
-  const failed = jobs
-    .map((j) => j.value)
+  const failed = (await listJobRecords(state.state))
     .filter((j) => j.failure_reason && j.ended_at)
     .sort((a, b) => (a.ended_at as string).localeCompare(b.ended_at as string))
     .at(-1);
@@ -193,30 +187,10 @@ async function lastTrainingFailure(
   };
 }
 
-interface HistoryDoc {
-  runs?: {
-    run_id: string;
-    at: string;
-    model_version: string | null;
-    samples: number;
-    data_status: string;
-    drifted: number;
-    tested: number;
-    quality: { status: string } | null;
-  }[];
-}
-
-interface ReactionDoc {
-  at: string;
-  outcome: string;
-  reason: string;
-}
-
-/** The monitor's own documents (namespaces of services/monitor's monitorState). */
+/** From the monitor's own documents: its run history and reactToDrift's decisions. */
 async function readMonitoring(state: LocalState): Promise<Status['monitoring']> {
-  const runs = (await state.state.get<HistoryDoc>('monitor', 'history'))?.runs ?? [];
-  const last = runs.at(-1);
-  const reactions = await state.state.list<ReactionDoc>('monitor-reactions');
+  const last = (await loadHistory(state.state)).at(-1);
+  const reactions = await state.state.list<ReactionResult & { at: string }>(REACTIONS_NS);
   // The namespace also holds reactToDrift's retraining claims, which carry no outcome.
   const newest = reactions
     .filter((r) => typeof r.value.outcome === 'string')

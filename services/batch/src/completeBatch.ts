@@ -1,4 +1,3 @@
-import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ourEvent } from '@cancer-mlops/shared/contracts/events.ts';
@@ -14,6 +13,7 @@ import {
   type BatchStatus,
   type BatchSummary,
 } from './batchKeys.ts';
+import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 
 /**
  * batch.onTransformDone: when a transform job ends, its raw output (`<record_id>,<probability>,

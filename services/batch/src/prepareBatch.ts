@@ -1,4 +1,3 @@
-import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { PassThrough, Readable } from 'node:stream';
 import { once } from 'node:events';
 import type { S3Event } from 'aws-lambda';
@@ -27,6 +26,7 @@ import {
   sniffFormat,
   type RowError,
 } from './prepareRows.ts';
+import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 
 /**
  * batch.onBatchObject: a file dropped into `batch-in` becomes a transform job. The file is

@@ -1,4 +1,3 @@
-import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { z } from 'zod';
 import { ourEvent, type EventBridgeEnvelope } from '@cancer-mlops/shared/contracts/events.ts';
 import type { EventPublisher } from '@cancer-mlops/shared/ports/messaging.ts';
@@ -10,6 +9,7 @@ import {
 import { PermanentError } from '@cancer-mlops/shared/runtime/errors.ts';
 import type { Log } from '@cancer-mlops/shared/runtime/logger.ts';
 import type { Ledger } from '@cancer-mlops/shared/ledger/ledger.ts';
+import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 
 /** The part of the `SageMaker Model Package State Change` detail we use (it mirrors DescribeModelPackage). */
 export const PackageStateChangeSchema = z

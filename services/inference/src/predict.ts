@@ -1,4 +1,3 @@
-import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { randomUUID } from 'node:crypto';
 import type { Evidence } from '@cancer-mlops/shared/contracts/record.ts';
 import {
@@ -20,6 +19,7 @@ import {
 } from '@cancer-mlops/shared/ports/sagemaker.ts';
 import { HttpError } from '@cancer-mlops/shared/runtime/httpHandler.ts';
 import { ModelOutputError, parseModelOutput, type ModelPrediction } from './predictOutput.ts';
+import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 
 /**
  * POST /predict: validate the measurements, turn a pathology note into a risk score (or take

@@ -576,11 +576,12 @@ const versionOf = (info: ObjectInfo): Required<ReadGroundTruth> => ({
   modified: info.lastModified.toISOString(),
 });
 
-async function readNewGroundTruth(deps: AnalyzeDriftDeps): Promise<{
-  files: (GroundTruthFileReport & { version: Required<ReadGroundTruth> })[];
-  labels: GroundTruthLabel[];
-}> {
-  const files: (GroundTruthFileReport & { version: Required<ReadGroundTruth> })[] = [];
+type GroundTruthFileRead = GroundTruthFileReport & { version: Required<ReadGroundTruth> };
+
+async function readNewGroundTruth(
+  deps: AnalyzeDriftDeps,
+): Promise<{ files: GroundTruthFileRead[]; labels: GroundTruthLabel[] }> {
+  const files: GroundTruthFileRead[] = [];
   const labels: GroundTruthLabel[] = [];
   for await (const info of deps.objects.list(GROUND_TRUTH_BUCKET, GROUND_TRUTH_PREFIX)) {
     if (info.key.endsWith('/')) continue;

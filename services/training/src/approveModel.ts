@@ -1,4 +1,3 @@
-import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { z } from 'zod';
 import { EventBridgeEnvelopeSchema } from '@cancer-mlops/shared/contracts/events.ts';
 import { rocAuc } from '@cancer-mlops/shared/domain/metrics/index.ts';
@@ -13,6 +12,7 @@ import { readDatasetCsv } from './datasetCsv.ts';
 import type { Ledger } from '@cancer-mlops/shared/ledger/ledger.ts';
 import { MODELS_PREFIX } from './registerModel.ts';
 import { scoreTable, type ModelLoader } from './modelScoring.ts';
+import type { MetricsSink } from '@cancer-mlops/shared/ports/stateStore.ts';
 
 /** What arrives on `approvals`: the package-pending rule delivers the whole envelope. */
 export const PackageStateChangeMessageSchema = EventBridgeEnvelopeSchema.extend({

@@ -84,8 +84,9 @@ export function requiredPositives(n: number, target: number, confidence: number)
 }
 
 /**
- * Let k = ceil(target * positives) (or the confidence-backed count of requiredPositives) and t = the k-th highest malignant score: every threshold
- * <= t reaches the target, and t is the highest such. The threshold returned is the midpoint
+ * Let k = requiredPositives(positives, target, confidence) (ceil(target * positives) without a
+ * confidence) and t = the k-th highest malignant score: every threshold <= t keeps at least k
+ * malignant rows above it, and t is the highest such. The threshold returned is the midpoint
  * between t and the next lower score of any row, so rows tied at t stay malignant and new rows
  * near the boundary err towards malignant without changing the confusion matrix on these rows.
  * Rows with NaN scores are ignored.
