@@ -8,7 +8,7 @@ import { resolveHyperparameters } from './hyperparameters.ts';
 import { predictTree } from './predict.ts';
 import { treeSeed } from './prng.ts';
 import { bootstrapCounts, prepareTrainingData, TreeBuilder } from './tree.ts';
-import type { TreeArrays } from './tree.ts';
+import type { TrainingData, TreeArrays } from './tree.ts';
 import type { Forest, OobResult, TrainedForest } from './types.ts';
 
 export interface TrainOptions {
@@ -64,8 +64,9 @@ export function trainForest(
   validateTrainingInput(X, y, featureNames);
   const hp = resolveHyperparameters(hyperparameters);
   const seed = (options.seed ?? DEFAULT_SEED) >>> 0;
-  const trees = growTrees(X, y, featureNames.length, hp, seed, 0, hp.nEstimators);
-  return assembleForest(X, y, featureNames, hp, seed, trees, options.oob ?? true);
+  const data = prepareTrainingData(X, y, featureNames.length, hp);
+  const trees = growPrepared(data, hp, seed, 0, hp.nEstimators);
+  return assembleForest(X, y, featureNames, hp, seed, trees, options.oob ?? true, data.imputation);
 }
 
 /** Grows trees [from, to) of the forest; the unit of work a worker thread does. */
@@ -78,7 +79,16 @@ export function growTrees(
   from: number,
   to: number,
 ): TreeArrays[] {
-  const data = prepareTrainingData(X, y, d, hp);
+  return growPrepared(prepareTrainingData(X, y, d, hp), hp, seed, from, to);
+}
+
+function growPrepared(
+  data: TrainingData,
+  hp: ForestHyperparameters,
+  seed: number,
+  from: number,
+  to: number,
+): TreeArrays[] {
   const builder = new TreeBuilder(data, hp);
   const trees: TreeArrays[] = [];
   for (let t = from; t < to; t++) trees.push(builder.build(treeSeed(seed, t)));
@@ -100,7 +110,10 @@ function imputationOf(X: Float64Array, n: number, d: number): Float64Array {
   return out;
 }
 
-/** Concatenates trees (in index order) into one flat forest and computes OOB if asked. */
+/**
+ * Concatenates trees (in index order) into one flat forest and computes OOB if asked.
+ * `imputation` is the training data's, when the caller prepared it in this thread.
+ */
 export function assembleForest(
   X: Float64Array,
   y: Uint8Array,
@@ -109,6 +122,7 @@ export function assembleForest(
   seed: number,
   trees: TreeArrays[],
   withOob: boolean,
+  imputation: Float64Array = imputationOf(X, y.length, featureNames.length),
 ): TrainedForest {
   const d = featureNames.length;
   const n = y.length;
@@ -122,7 +136,7 @@ export function assembleForest(
     threshold: new Float64Array(total),
     right: new Int32Array(total),
     value: new Float64Array(total),
-    imputation: imputationOf(X, n, d),
+    imputation,
   };
   const importance = new Float64Array(d);
   let off = 0;
