@@ -141,6 +141,35 @@ describe('Class: CsvRowPreparer', () => {
     ]);
   });
 
+  it('refuses record ids a spreadsheet would run as a formula, in CSV and JSON Lines', async () => {
+    // Prepare: the output CSV is opened in spreadsheets; `=HYPERLINK(...)` there is an attack.
+    const rows = [
+      line('=HYPERLINK("http://x")'.replace(/"/g, ''), ROW_1, 4),
+      line('+1+1', ROW_1, 4),
+      line('@SUM(A1)', ROW_2, 4),
+      line('-2+3', ROW_2, 4),
+      line('-17', ROW_1, 5),
+      line('a=b', ROW_2, 5),
+    ];
+    const jsonl = (id: string) =>
+      JSON.stringify({
+        record_id: id,
+        ...Object.fromEntries(WDBC_FEATURES.map((f, i) => [f, ROW_1[i]])),
+        malignancy_risk_score: 3,
+      });
+    // Act
+    const csv = await prepare(`${HEADER}\n${rows.join('\n')}\n`);
+    const lines = await prepare(`${jsonl('=1+1')}\n${jsonl('ok')}\n`);
+    // Assess: plain numbers and an inner `=` are harmless; the rest never reaches the output.
+    expect(csv.output.split('\n').map((l) => l.split(',')[0])).toEqual(['-17', 'a=b', '']);
+    const reason = 'starts with =, +, -, @ or a tab, which a spreadsheet would run as a formula';
+    expect(csv.errors).toEqual(
+      [1, 2, 3, 4].map((row) => ({ row, errors: [{ field: 'record_id', reason }] })),
+    );
+    expect(lines.output.split(',')[0]).toBe('ok');
+    expect(lines.errors).toEqual([{ row: 1, errors: [{ field: 'record_id', reason }] }]);
+  });
+
   it('lists missing, malformed and out-of-range values, bad scores and wrong field counts', async () => {
     // Prepare
     const withCells = (cells: Record<number, string>, score: string) =>

@@ -19,7 +19,8 @@ import { Limiter, OutputAssembler, type AssemblerOptions } from './preparedOutpu
  *
  * A row's record id is its `record_id` cell, or its row number when it has none, so every
  * output line can be matched to its input row. Ids travel as bare CSV cells through the
- * transform's join, so an id with a comma, a quote or a line break is refused.
+ * transform's join, so an id with a comma, a quote or a line break is refused, and so is one
+ * that a spreadsheet opening the output would run as a formula.
  */
 
 export interface RowError {
@@ -164,6 +165,11 @@ abstract class RowPreparer {
       return { field: 'record_id', reason: `longer than ${MAX_RECORD_ID_CHARS} characters` };
     if (/[",\r\n]/.test(id))
       return { field: 'record_id', reason: 'contains a comma, a quote or a line break' };
+    if (FORMULA_START.test(id) && !PLAIN_NUMBER.test(id))
+      return {
+        field: 'record_id',
+        reason: 'starts with =, +, -, @ or a tab, which a spreadsheet would run as a formula',
+      };
     return undefined;
   }
 }
@@ -788,8 +794,18 @@ function isBlank(buf: Buffer, n: number, starts: Int32Array, ends: Int32Array): 
 }
 
 /** An unquoted id cell that can be copied as is: no spaces to trim, no quote, not a missing marker. */
+/**
+ * Output files are opened in spreadsheets, which run a cell starting with one of these as a
+ * formula (CSV injection); an id that is just a signed number is safe.
+ */
+const FORMULA_START = /^[=+\-@\t]/;
+const PLAIN_NUMBER = /^[+-]?\d+(?:\.\d+)?$/;
+
 function isBareId(buf: Buffer, start: number, end: number): boolean {
   if (end === start) return false;
+  const first = buf[start];
+  // = + - @ : checked as text (idIssue).
+  if (first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40) return false;
   if (buf[start] === 0x20 || buf[end - 1] === 0x20 || buf[start] === 0x09 || buf[end - 1] === 0x09)
     return false;
   for (let i = start; i < end; i++) {
