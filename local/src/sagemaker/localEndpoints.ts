@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type Database from 'better-sqlite3';
@@ -22,6 +21,7 @@ import { readModelArtifacts } from '@cancer-mlops/training/src/modelArtifacts.ts
 import { errorMessage, silentLog, type RuntimeLog } from '../log.ts';
 import { defaultContainerCommand, type ContainerCommand } from './container.ts';
 import type { CaptureEvent } from './dataCapture.ts';
+import { ServeClient } from './serveClient.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sm_endpoints (
@@ -46,6 +46,8 @@ interface Server {
   child: ChildProcess;
   url: string;
   port: number;
+  /** Set once the process has printed its port. */
+  client?: ServeClient;
   version: number;
   packageArn: string;
   baseDir: string;
@@ -79,18 +81,14 @@ export interface LocalEndpointsOptions {
  * got), waits for GET /ping 200, then switches traffic in one assignment and stops the old
  * server once it has drained. A server that never becomes healthy is stopped and the old one
  * keeps serving (DeploymentFailedError). The deployed model is kept in the runtime database
- * so a restarted runtime serves it again (restore). Invocations go over one keep-alive agent.
+ * so a restarted runtime serves it again (restore). Invocations go over keep-alive connections
+ * to the active server (serveClient.ts).
  */
 export class LocalEndpoints implements Endpoints {
   readonly endpointName: string;
   private active: Server | undefined;
   private readonly starting = new Set<Server>();
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly agent = new http.Agent({
-    keepAlive: true,
-    maxSockets: 256,
-    keepAliveMsecs: 10_000,
-  });
   private readonly container: ContainerCommand;
   private readonly now: () => Date;
   private readonly log: RuntimeLog;
@@ -132,7 +130,7 @@ export class LocalEndpoints implements Endpoints {
     options: InvokeOptions = {},
   ): Promise<InvokeResult> {
     const server = this.active;
-    if (!server) {
+    if (!server?.client) {
       const row = this.row();
       throw new NoEndpointError(
         row
@@ -146,7 +144,7 @@ export class LocalEndpoints implements Endpoints {
         : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     // The container explains on request (as a custom attribute would on SageMaker).
     const target = options.explain ? '/invocations?explain=1' : '/invocations';
-    const res = await post(this.agent, server.port, target, payload, contentType, accept);
+    const res = await server.client.post(target, payload, contentType, accept);
     if (res.status < 200 || res.status >= 300) {
       throw new ModelInvocationError(res.status, res.body.toString('utf8').slice(0, 1000));
     }
@@ -199,7 +197,6 @@ export class LocalEndpoints implements Endpoints {
     const all = [...this.starting, ...(this.active ? [this.active] : [])];
     this.active = undefined;
     await Promise.all(all.map((s) => stop(s, 0)));
-    this.agent.destroy();
   }
 
   private async deployNow(pkg: ModelPackage): Promise<DeployResult> {
@@ -330,7 +327,8 @@ export class LocalEndpoints implements Endpoints {
         if (msg.event !== 'listening' || typeof msg.port !== 'number') return;
         server.port = msg.port;
         server.url = `http://127.0.0.1:${msg.port}`;
-        void waitForPing(this.agent, msg.port, timeoutMs).then(
+        server.client = new ServeClient(msg.port);
+        void server.client.waitForPing(timeoutMs).then(
           () => {
             if (settled) return;
             settled = true;
@@ -346,6 +344,7 @@ export class LocalEndpoints implements Endpoints {
 
   /** A serving process that dies on its own is started again, a few times, on the same model. */
   private onExit(server: Server, code: number | null, signal: NodeJS.Signals | null): void {
+    void server.client?.close();
     if (server.stopping || this.closed || this.active !== server) return;
     this.log.error('the serving process exited', { version: server.version, code, signal });
     this.active = undefined;
@@ -373,86 +372,18 @@ export class LocalEndpoints implements Endpoints {
   }
 }
 
-interface RawResponse {
-  status: number;
-  body: Buffer;
-  contentType?: string;
-}
-
-function post(
-  agent: http.Agent,
-  port: number,
-  path: string,
-  body: Buffer,
-  contentType: string,
-  accept: string,
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': contentType, accept, 'content-length': body.length },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
-            contentType: res.headers['content-type'],
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function get(agent: http.Agent, port: number, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'GET', agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.setTimeout(2000, () => req.destroy(new Error('GET /ping timed out')));
-    req.end();
-  });
-}
-
-async function waitForPing(agent: http.Agent, port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
-  while (Date.now() < deadline) {
-    try {
-      const status = await get(agent, port, '/ping');
-      if (status === 200) return;
-      last = `GET /ping answered ${status}`;
-    } catch (e) {
-      last = errorMessage(e);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no healthy answer within ${timeoutMs} ms (${last})`);
-}
-
 /** SIGTERM after `drainMs`, SIGKILL if it has not exited 5 s later. */
 async function stop(server: Server, drainMs: number): Promise<void> {
   server.stopping = true;
   const { child } = server;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-  force.unref();
-  await exited;
-  clearTimeout(force);
+  if (child.exitCode === null && child.signalCode === null) {
+    if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    force.unref();
+    await exited;
+    clearTimeout(force);
+  }
+  await server.client?.close();
 }

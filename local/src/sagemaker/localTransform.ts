@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,6 +23,7 @@ import {
   type ContainerCommand,
   type EmitEvent,
 } from './container.ts';
+import { ServeClient } from './serveClient.ts';
 
 /**
  * SageMaker batch transform on this machine, the way SageMaker runs it: the model's own
@@ -62,7 +62,7 @@ export interface LocalTransformOptions {
 
 interface ServeProcess {
   child: ChildProcess;
-  port: number;
+  client: ServeClient;
 }
 
 interface Pool {
@@ -93,7 +93,6 @@ export class LocalTransformJobs implements TransformJobs {
   private readonly seen = new Set<string>();
   private pool: Promise<Pool> | undefined;
   private readonly pools = new Set<Pool>();
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly now: () => Date;
   private readonly log: RuntimeLog;
   private readonly region: string;
@@ -133,7 +132,6 @@ export class LocalTransformJobs implements TransformJobs {
     await this.idle();
     await this.pool?.catch(() => undefined);
     await Promise.all([...this.pools].map((p) => this.stopPool(p)));
-    this.agent.destroy();
   }
 
   private async run(spec: TransformJobSpec): Promise<void> {
@@ -185,7 +183,7 @@ export class LocalTransformJobs implements TransformJobs {
     const server =
       pool.idle.pop() ?? (await new Promise<ServeProcess>((resolve) => pool.waiting.push(resolve)));
     try {
-      const res = await post(this.agent, server.port, payload);
+      const res = await server.client.post('/invocations', payload, 'text/csv', 'text/csv');
       if (res.status !== 200) {
         throw new TransformJobError(
           `ClientError: the model answered ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`,
@@ -277,7 +275,7 @@ export class LocalTransformJobs implements TransformJobs {
     const failed = started.find((s) => s.status === 'rejected') as
       PromiseRejectedResult | undefined;
     if (failed) {
-      await Promise.all(servers.map((s) => stopProcess(s.child)));
+      await Promise.all(servers.map(stopServe));
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       throw new TransformJobError(
         `ClientError: the model container did not start: ${errorMessage(failed.reason)}`,
@@ -292,7 +290,7 @@ export class LocalTransformJobs implements TransformJobs {
   private async stopPool(pool: Pool): Promise<void> {
     this.pools.delete(pool);
     if (pool.timer) clearTimeout(pool.timer);
-    await Promise.all(pool.servers.map((s) => stopProcess(s.child)));
+    await Promise.all(pool.servers.map(stopServe));
     await rm(pool.dir, { recursive: true, force: true }).catch(() => undefined);
   }
 
@@ -333,15 +331,22 @@ export class LocalTransformJobs implements TransformJobs {
           return;
         }
         if (done || msg.event !== 'listening' || typeof msg.port !== 'number') return;
-        const port = msg.port;
-        void waitForPing(this.agent, port, timeoutMs).then(
+        // One request at a time per process (MaxConcurrentTransforms 1): one connection.
+        const client = new ServeClient(msg.port, 1);
+        void client.waitForPing(timeoutMs, 50).then(
           () => {
-            if (done) return;
+            if (done) {
+              void client.close();
+              return;
+            }
             done = true;
             clearTimeout(timer);
-            resolve({ child, port });
+            resolve({ child, client });
           },
-          (e: Error) => fail(e.message),
+          (e: Error) => {
+            void client.close();
+            fail(e.message);
+          },
         );
       });
     });
@@ -611,64 +616,9 @@ function isKeptPlusAnswer(pick: number[], answer: Buffer, start: number, end: nu
   return true;
 }
 
-interface RawResponse {
-  status: number;
-  body: Buffer;
-}
-
-function post(agent: http.Agent, port: number, body: Buffer): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/invocations',
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'text/csv', accept: 'text/csv', 'content-length': body.length },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function waitForPing(agent: http.Agent, port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
-  while (Date.now() < deadline) {
-    try {
-      const status = await new Promise<number>((resolve, reject) => {
-        const req = http.request(
-          { host: '127.0.0.1', port, path: '/ping', method: 'GET', agent },
-          (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          },
-        );
-        req.on('error', reject);
-        req.setTimeout(2000, () => req.destroy(new Error('GET /ping timed out')));
-        req.end();
-      });
-      if (status === 200) return;
-      last = `GET /ping answered ${status}`;
-    } catch (e) {
-      last = errorMessage(e);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no healthy answer within ${timeoutMs} ms (${last})`);
+async function stopServe(server: ServeProcess): Promise<void> {
+  await stopProcess(server.child);
+  await server.client.close();
 }
 
 /** SIGTERM, then SIGKILL if it has not exited 5 s later. */
