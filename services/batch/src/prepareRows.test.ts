@@ -170,6 +170,23 @@ describe('Class: CsvRowPreparer', () => {
     expect(lines.errors).toEqual([{ row: 1, errors: [{ field: 'record_id', reason }] }]);
   });
 
+  it('refuses record ids with control characters, also on the fast path past the first chunk', async () => {
+    // Prepare: a lone CR is a row break to spreadsheets, so `x\r=1+1` would smuggle a formula.
+    const text = `${HEADER}\n${line('warm', ROW_1, 4)}\n${line('x\r=1+1', ROW_1, 4)}\n${line('y\u000bz', ROW_2, 4)}\n`;
+    // Act: one chunk, and chunks cut after the header (the byte-level reader reads the rows).
+    const results = [await prepare(text), await prepare(text, HEADER.length + 1)];
+    // Assess
+    for (const { output, errors } of results) {
+      expect(output.split('\n').map((l) => l.split(',')[0])).toEqual(['warm', '']);
+      // The first-chunk reader takes the lone CR as a row break (two bad rows), the byte-level
+      // one as part of the id (one bad row): either way nothing after `warm` is predicted.
+      expect(errors.length).toBeGreaterThanOrEqual(2);
+      expect(errors.at(-1)?.errors).toEqual([
+        { field: 'record_id', reason: 'contains a control character' },
+      ]);
+    }
+  });
+
   it('lists missing, malformed and out-of-range values, bad scores and wrong field counts', async () => {
     // Prepare
     const withCells = (cells: Record<number, string>, score: string) =>

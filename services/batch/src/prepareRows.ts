@@ -165,6 +165,9 @@ abstract class RowPreparer {
       return { field: 'record_id', reason: `longer than ${MAX_RECORD_ID_CHARS} characters` };
     if (/[",\r\n]/.test(id))
       return { field: 'record_id', reason: 'contains a comma, a quote or a line break' };
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
+    if (/[\u0000-\u001f\u007f]/.test(id))
+      return { field: 'record_id', reason: 'contains a control character' };
     if (FORMULA_START.test(id) && !PLAIN_NUMBER.test(id))
       return {
         field: 'record_id',
@@ -810,7 +813,8 @@ function isBareId(buf: Buffer, start: number, end: number): boolean {
     return false;
   for (let i = start; i < end; i++) {
     const c = buf[i];
-    if (c === 0x22 || c >= 0x80) return false;
+    // Quotes, control characters (a lone CR is a row break to spreadsheets), non-ASCII.
+    if (c === 0x22 || c < 0x20 || c >= 0x7f) return false;
   }
   // `?`, `NA`, `nan`, `null`, `n/a`: short cells are checked as text.
   return end - start > 4 || !isMissingText(buf.toString('latin1', start, end));

@@ -128,6 +128,7 @@ describe('Function: predictBatch (WebAssembly kernel)', () => {
 
     // Act + Assess
     expect(() => predictRaw(forest, new Float64Array(3 * 20 - 1), 20)).toThrow(RangeError);
+    expect(() => predictRaw(forest, new Float64Array(3 * 20), 16.5)).toThrow(RangeError);
     expect(() => predictRaw(forest, new Float64Array(3 * 20), 20, new Float64Array(19))).toThrow(
       RangeError,
     );

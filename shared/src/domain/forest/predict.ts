@@ -78,6 +78,8 @@ export function predictRawScalar(
 
 function checkRows(forest: Forest, X: Float64Array, n: number, out: Float64Array): void {
   const d = forest.nFeatures;
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`row count must be a whole number, got ${n}`);
   if (X.length < n * d)
     throw new RangeError(`expected ${n} rows of ${d} values, got ${X.length} values`);
   if (out.length < n) throw new RangeError(`output holds ${out.length} values, need ${n}`);
