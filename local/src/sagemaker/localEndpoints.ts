@@ -54,7 +54,20 @@ interface Server {
   deployedAt: Date;
   /** Set when we stop it on purpose, so its exit is not mistaken for a crash. */
   stopping: boolean;
+  /** When the process was started (ms), to tell a crash loop from a rare crash. */
+  launchedAt: number;
+  /** Consecutive failed health checks. */
+  missedPings: number;
 }
+
+/** A server that runs this long before it crashes starts a fresh count of restarts. */
+const STABLE_MS = 60_000;
+/** Health checks of the serving process, as SageMaker pings its instances (default period). */
+const HEALTH_CHECK_MS = 5_000;
+/** Failed health checks in a row after which a hung server is killed (and restarted). */
+const MAX_MISSED_PINGS = 3;
+/** SageMaker's own limit for one invocation. */
+const INVOKE_TIMEOUT_MS = 60_000;
 
 export interface LocalEndpointsOptions {
   stateDir: string;
@@ -69,6 +82,8 @@ export interface LocalEndpointsOptions {
   drainMs?: number;
   /** SageMaker data capture: every invocation's input and output (see dataCapture.ts). */
   capture?: { record(event: CaptureEvent): void };
+  /** How often the serving process is pinged (a hung one is killed after 3 misses). */
+  healthCheckMs?: number;
   /** Extra environment for `serve`. */
   env?: Record<string, string>;
   now?: () => Date;
@@ -144,7 +159,15 @@ export class LocalEndpoints implements Endpoints {
         : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     // The container explains on request (as a custom attribute would on SageMaker).
     const target = options.explain ? '/invocations?explain=1' : '/invocations';
-    const res = await server.client.post(target, payload, contentType, accept);
+    let res;
+    try {
+      res = await server.client.post(target, payload, contentType, accept);
+    } catch (e) {
+      // The process died or hung under this request: the same answer as a server that is down.
+      throw new NoEndpointError(
+        `endpoint ${this.endpointName} (v${server.version}) did not answer: ${errorMessage(e)}`,
+      );
+    }
     if (res.status < 200 || res.status >= 300) {
       throw new ModelInvocationError(res.status, res.body.toString('utf8').slice(0, 1000));
     }
@@ -287,6 +310,8 @@ export class LocalEndpoints implements Endpoints {
       baseDir,
       deployedAt,
       stopping: false,
+      launchedAt: Date.now(),
+      missedPings: 0,
     };
     this.starting.add(server);
     let stderr = '';
@@ -327,13 +352,14 @@ export class LocalEndpoints implements Endpoints {
         if (msg.event !== 'listening' || typeof msg.port !== 'number') return;
         server.port = msg.port;
         server.url = `http://127.0.0.1:${msg.port}`;
-        server.client = new ServeClient(msg.port);
+        server.client = new ServeClient(msg.port, { timeoutMs: INVOKE_TIMEOUT_MS });
         void server.client.waitForPing(timeoutMs).then(
           () => {
             if (settled) return;
             settled = true;
             clearTimeout(timer);
             this.starting.delete(server);
+            this.watch(server);
             resolve(server);
           },
           (e: Error) => fail(e.message),
@@ -342,12 +368,36 @@ export class LocalEndpoints implements Endpoints {
     });
   }
 
+  /**
+   * Pings the server every few seconds; one that stops answering (hung, not dead) is killed,
+   * and its exit restarts it as a crash would.
+   */
+  private watch(server: Server): void {
+    const every = this.o.healthCheckMs ?? HEALTH_CHECK_MS;
+    const timer = setInterval(() => {
+      if (server.stopping || this.closed) return clearInterval(timer);
+      void server.client?.ping(Math.min(2000, every)).then((ok) => {
+        server.missedPings = ok ? 0 : server.missedPings + 1;
+        if (server.missedPings < MAX_MISSED_PINGS || server.stopping || this.active !== server)
+          return;
+        this.log.error('the serving process stopped answering /ping; killing it to restart it', {
+          version: server.version,
+          missedPings: server.missedPings,
+        });
+        server.child.kill('SIGKILL');
+      });
+    }, every);
+    timer.unref();
+    server.child.once('exit', () => clearInterval(timer));
+  }
+
   /** A serving process that dies on its own is started again, a few times, on the same model. */
   private onExit(server: Server, code: number | null, signal: NodeJS.Signals | null): void {
     void server.client?.close();
     if (server.stopping || this.closed || this.active !== server) return;
     this.log.error('the serving process exited', { version: server.version, code, signal });
     this.active = undefined;
+    if (Date.now() - server.launchedAt >= STABLE_MS) this.restarts = 0;
     if (this.restarts >= 3) return;
     this.restarts++;
     setTimeout(() => {

@@ -338,6 +338,14 @@ describe('Class: LocalModelRegistry', () => {
   });
 });
 
+async function waitFor(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function packageWithModel(version: number, content: string): Promise<ModelPackage> {
   const job = `job-v${version}`;
   await objects.put('artifacts', `training-jobs/${job}/output/model/model.bin`, content);
@@ -478,6 +486,37 @@ describe('Class: LocalEndpoints', () => {
         .model,
     ).toBe('MODEL-THREE');
   }, 60_000);
+
+  it('kills a server that stops answering /ping and serves again from a fresh process', async () => {
+    // Prepare: the fake server hangs (answers nothing) while the stall file exists.
+    const stall = join(dir, 'stall');
+    endpoints = new LocalEndpoints({
+      stateDir: join(dir, 'state'),
+      db,
+      objects,
+      names,
+      container: FAKE,
+      healthTimeoutMs: 15_000,
+      healthCheckMs: 100,
+      env: { FAKE_STALL_FILE: stall },
+    });
+    await endpoints.deploy(await packageWithModel(1, 'MODEL-ONE'));
+    const before = (await endpoints.current())?.url;
+
+    // Act: hang it; once the health check has killed it, let the next process answer.
+    writeFileSync(stall, '');
+    const hung = endpoints.invoke('1', 'text/csv', 'application/json');
+    hung.catch(() => undefined);
+    await waitFor(async () => (await endpoints!.current())?.url === undefined);
+    rmSync(stall);
+    await waitFor(async () => (await endpoints!.current())?.url !== undefined);
+    const answer = await endpoints.invoke('1', 'text/csv', 'application/json');
+
+    // Assess: the request caught in the hang fails as "not answering", not as a crash.
+    await expect(hung).rejects.toThrow(NoEndpointError);
+    expect((await endpoints.current())?.url).not.toBe(before);
+    expect(JSON.parse(answer.body.toString())).toEqual({ model: 'MODEL-ONE', bytes: 1 });
+  });
 
   it('records each invocation for data capture', async () => {
     // Prepare

@@ -332,7 +332,7 @@ export class LocalTransformJobs implements TransformJobs {
         }
         if (done || msg.event !== 'listening' || typeof msg.port !== 'number') return;
         // One request at a time per process (MaxConcurrentTransforms 1): one connection.
-        const client = new ServeClient(msg.port, 1);
+        const client = new ServeClient(msg.port, { connections: 1 });
         void client.waitForPing(timeoutMs, 50).then(
           () => {
             if (done) {

@@ -15,12 +15,22 @@ export interface ServeResponse {
 
 export class ServeClient {
   private readonly pool: Pool;
+  /** Pings have their own connection: they must not queue behind requests a hung server holds. */
+  private readonly health: Pool;
 
   constructor(
     readonly port: number,
-    connections = 64,
+    options: { connections?: number; timeoutMs?: number } = {},
   ) {
-    this.pool = new Pool(`http://127.0.0.1:${port}`, { connections, pipelining: 1 });
+    // A hung process must not hold a request (and its connection) for undici's default 300 s.
+    const timeout = options.timeoutMs ?? 300_000;
+    this.pool = new Pool(`http://127.0.0.1:${port}`, {
+      connections: options.connections ?? 64,
+      pipelining: 1,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
+    this.health = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
   }
 
   async post(
@@ -44,21 +54,20 @@ export class ServeClient {
     };
   }
 
+  /** True when GET /ping answers 200 within `timeoutMs`. */
+  async ping(timeoutMs: number): Promise<boolean> {
+    return (await this.pingStatus(timeoutMs).catch(() => 0)) === 200;
+  }
+
   /** GET /ping until it answers 200; throws with the last answer or error at the deadline. */
   async waitForPing(timeoutMs: number, pollMs = 100): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = 'no answer';
     while (Date.now() < deadline) {
       try {
-        const res = await this.pool.request({
-          path: '/ping',
-          method: 'GET',
-          headersTimeout: 2000,
-          bodyTimeout: 2000,
-        });
-        await res.body.dump();
-        if (res.statusCode === 200) return;
-        last = `GET /ping answered ${res.statusCode}`;
+        const status = await this.pingStatus(2000);
+        if (status === 200) return;
+        last = `GET /ping answered ${status}`;
       } catch (e) {
         last = errorMessage(e);
       }
@@ -67,8 +76,19 @@ export class ServeClient {
     throw new Error(`no healthy answer within ${timeoutMs} ms (${last})`);
   }
 
+  private async pingStatus(timeoutMs: number): Promise<number> {
+    // A signal, not undici's own timeouts: it also ends a ping still queued behind a stuck one.
+    const res = await this.health.request({
+      path: '/ping',
+      method: 'GET',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.body.dump();
+    return res.statusCode;
+  }
+
   /** Drops the connections (the process is stopping or gone). */
   async close(): Promise<void> {
-    await this.pool.destroy().catch(() => undefined);
+    await Promise.all([this.pool, this.health].map((p) => p.destroy().catch(() => undefined)));
   }
 }
