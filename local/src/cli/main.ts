@@ -145,6 +145,10 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
   try {
     return await command(rest);
   } catch (e) {
