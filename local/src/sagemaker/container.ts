@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BusEvent } from '@cancer-mlops/shared/contracts/events.ts';
 
@@ -40,3 +41,14 @@ export const LOCAL_IMAGE = 'local/cancer-mlops-container:latest';
 /** SageMaker's ARN form; it lower-cases resource names. */
 export const sagemakerArn = (region: string, account: string, resource: string) =>
   `arn:aws:sagemaker:${region}:${account}:${resource.toLowerCase()}`;
+
+/** SIGTERM, then SIGKILL if the process has not exited 5 s later; resolves once it has. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+  force.unref();
+  await exited;
+  clearTimeout(force);
+}

@@ -19,7 +19,7 @@ import {
 import { resourceName, type NameContext } from '@cancer-mlops/shared/topology/names.ts';
 import { readModelArtifacts } from '@cancer-mlops/training/src/modelArtifacts.ts';
 import { errorMessage, silentLog, type RuntimeLog } from '../log.ts';
-import { defaultContainerCommand, type ContainerCommand } from './container.ts';
+import { defaultContainerCommand, stopProcess, type ContainerCommand } from './container.ts';
 import type { CaptureEvent } from './dataCapture.ts';
 import { ServeClient } from './serveClient.ts';
 
@@ -426,14 +426,8 @@ export class LocalEndpoints implements Endpoints {
 async function stop(server: Server, drainMs: number): Promise<void> {
   server.stopping = true;
   const { child } = server;
-  if (child.exitCode === null && child.signalCode === null) {
-    if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-    force.unref();
-    await exited;
-    clearTimeout(force);
-  }
+  if (drainMs > 0 && child.exitCode === null && child.signalCode === null)
+    await new Promise((r) => setTimeout(r, drainMs));
+  await stopProcess(child);
   await server.client?.close();
 }

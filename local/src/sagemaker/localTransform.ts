@@ -19,6 +19,7 @@ import {
   LOCAL_ACCOUNT,
   SAGEMAKER_SOURCE,
   defaultContainerCommand,
+  stopProcess,
   sagemakerArn,
   type ContainerCommand,
   type EmitEvent,
@@ -619,15 +620,4 @@ function isKeptPlusAnswer(pick: number[], answer: Buffer, start: number, end: nu
 async function stopServe(server: ServeProcess): Promise<void> {
   await stopProcess(server.child);
   await server.client.close();
-}
-
-/** SIGTERM, then SIGKILL if it has not exited 5 s later. */
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-  force.unref();
-  await exited;
-  clearTimeout(force);
 }
