@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BusEvent } from '@cancer-mlops/shared/contracts/events.ts';
@@ -7,6 +7,7 @@ import { trainModel } from '@cancer-mlops/shared/domain/model/index.ts';
 import type { ModelPackage } from '@cancer-mlops/shared/ports/sagemaker.ts';
 import type { TransformJobSpec } from '@cancer-mlops/shared/ports/transform.ts';
 import { LocalObjectStore } from '../objectStore/localObjectStore.ts';
+import { REPO_ROOT } from './container.ts';
 import { LocalTransformJobs, parseOutputFilter } from './localTransform.ts';
 
 const names = { prefix: 'cancer-mlops', stage: 'test' };
@@ -191,4 +192,55 @@ describe('Class: LocalTransformJobs', () => {
     expect(parseOutputFilter('$[0, -2,-1]')).toEqual([0, -2, -1]);
     expect(parseOutputFilter('$')).toBeUndefined();
   });
+});
+
+describe('Class: LocalTransformJobs, when a container dies', () => {
+  it('retries the mini-batch on another container and completes the job', async () => {
+    // Prepare: two fake containers; the first to get a mini-batch dies (once).
+    const dir = await mkdtemp(join(tmpdir(), 'transform-crash-'));
+    const objects = new LocalObjectStore(join(dir, 'objects'), names);
+    await objects.put('artifacts', 'training-jobs/t1/output/model/model.bin', 'MODEL');
+    const pkg = {
+      arn: ARN,
+      version: 3,
+      modelDataUrl: 's3://cancer-mlops-test-artifacts/training-jobs/t1/output/model/',
+    } as ModelPackage;
+    const events: BusEvent[] = [];
+    const crashFile = join(dir, 'crash-once');
+    await writeFile(crashFile, '');
+    process.env.FAKE_CRASH_ONCE_FILE = crashFile;
+    const jobs = new LocalTransformJobs({
+      objects,
+      registry: { get: async (arn) => (arn === ARN ? pkg : undefined) },
+      names,
+      stateDir: dir,
+      emit: (e) => void events.push(e),
+      instances: 2,
+      container: {
+        command: process.execPath,
+        args: ['--import', 'tsx', 'local/src/sagemaker/fixtures/fakeContainer.ts'],
+        cwd: REPO_ROOT,
+      },
+    });
+    const input = Array.from({ length: 50 }, (_, i) => `r${i},1,2,3`).join('\n');
+    await objects.put('artifacts', 'batch/job-x/input.csv', `${input}\n`);
+
+    try {
+      // Act
+      await jobs.start(spec('job-x'));
+      await jobs.idle();
+
+      // Assess: the crash happened, and every row still got its answer.
+      const last = events.at(-1) as BusEvent<{ TransformJobStatus: string }>;
+      expect(last.detail.TransformJobStatus).toBe('Completed');
+      await expect(readFile(crashFile)).rejects.toThrow(/ENOENT/);
+      const out = (await objects.get('artifacts', 'batch/job-x/output/input.csv.out'))!.toString();
+      expect(out.trimEnd().split('\n')).toHaveLength(50);
+      expect(out.split('\n')[0]).toBe('r0,0.5,benign');
+    } finally {
+      delete process.env.FAKE_CRASH_ONCE_FILE;
+      await jobs.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

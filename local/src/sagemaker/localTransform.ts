@@ -54,6 +54,13 @@ export interface LocalTransformOptions {
   /** Serving processes per job (SageMaker InstanceCount); default: one per core. */
   instances?: number;
   keepWarmMs?: number;
+  /**
+   * SageMaker's ModelClientConfig: how long one mini-batch may take (InvocationsTimeoutInSeconds,
+   * default 600 s) and how often a mini-batch whose container died or hung is retried on
+   * another one (InvocationsMaxRetries, default 3).
+   */
+  invocationTimeoutMs?: number;
+  invocationRetries?: number;
   healthTimeoutMs?: number;
   region?: string;
   accountId?: string;
@@ -69,9 +76,13 @@ interface ServeProcess {
 interface Pool {
   packageArn: string;
   dir: string;
+  /** The processes still in service (one that died or hung is taken out). */
   servers: ServeProcess[];
+  /** How many were started. */
+  size: number;
   idle: ServeProcess[];
-  waiting: ((s: ServeProcess) => void)[];
+  /** Mini-batches waiting for a process; given undefined when none is left. */
+  waiting: ((s: ServeProcess | undefined) => void)[];
   timer?: NodeJS.Timeout;
   users: number;
 }
@@ -181,21 +192,44 @@ export class LocalTransformJobs implements TransformJobs {
   }
 
   private async invoke(pool: Pool, payload: Buffer): Promise<Buffer> {
-    const server =
-      pool.idle.pop() ?? (await new Promise<ServeProcess>((resolve) => pool.waiting.push(resolve)));
-    try {
-      const res = await server.client.post('/invocations', payload, 'text/csv', 'text/csv');
+    const retries = this.o.invocationRetries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      const server =
+        pool.idle.pop() ??
+        (await new Promise<ServeProcess | undefined>((resolve) => pool.waiting.push(resolve)));
+      if (!server) throw new TransformJobError('ClientError: no model container is left running');
+      let res;
+      try {
+        res = await server.client.post('/invocations', payload, 'text/csv', 'text/csv');
+      } catch (e) {
+        // The process died or hung under this mini-batch: take it out, try another one.
+        this.retire(pool, server);
+        this.log.warn('a transform container did not answer; mini-batch retried elsewhere', {
+          attempt: attempt + 1,
+          reason: errorMessage(e),
+        });
+        if (attempt < retries && pool.servers.length > 0) continue;
+        throw new TransformJobError(
+          `ClientError: the model container did not answer: ${errorMessage(e)}`,
+        );
+      }
+      const next = pool.waiting.shift();
+      if (next) next(server);
+      else pool.idle.push(server);
       if (res.status !== 200) {
         throw new TransformJobError(
           `ClientError: the model answered ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`,
         );
       }
       return res.body;
-    } finally {
-      const next = pool.waiting.shift();
-      if (next) next(server);
-      else pool.idle.push(server);
     }
+  }
+
+  private retire(pool: Pool, server: ServeProcess): void {
+    pool.servers = pool.servers.filter((s) => s !== server);
+    void stopServe(server);
+    if (pool.servers.length > 0) return;
+    for (const waiter of pool.waiting.splice(0)) waiter(undefined);
   }
 
   /**
@@ -210,7 +244,8 @@ export class LocalTransformJobs implements TransformJobs {
     if (
       current &&
       current.users === 0 &&
-      current.servers.some((s) => s.child.exitCode !== null || s.child.signalCode !== null)
+      (current.servers.length < current.size ||
+        current.servers.some((s) => s.child.exitCode !== null || s.child.signalCode !== null))
     ) {
       this.pool = undefined;
       await this.stopPool(current);
@@ -283,7 +318,15 @@ export class LocalTransformJobs implements TransformJobs {
       );
     }
     this.log.info('transform containers started', { version: pkg.version, instances: n });
-    const pool: Pool = { packageArn, dir, servers, idle: [...servers], waiting: [], users: 0 };
+    const pool: Pool = {
+      packageArn,
+      dir,
+      servers,
+      size: servers.length,
+      idle: [...servers],
+      waiting: [],
+      users: 0,
+    };
     this.pools.add(pool);
     return pool;
   }
@@ -333,7 +376,10 @@ export class LocalTransformJobs implements TransformJobs {
         }
         if (done || msg.event !== 'listening' || typeof msg.port !== 'number') return;
         // One request at a time per process (MaxConcurrentTransforms 1): one connection.
-        const client = new ServeClient(msg.port, { connections: 1 });
+        const client = new ServeClient(msg.port, {
+          connections: 1,
+          timeoutMs: this.o.invocationTimeoutMs ?? 600_000,
+        });
         void client.waitForPing(timeoutMs, 50).then(
           () => {
             if (done) {
