@@ -14,7 +14,7 @@ import {
 import { openRuntimeDb, type RuntimeDb } from '../db.ts';
 import { LocalObjectStore } from '../objectStore/localObjectStore.ts';
 import { REPO_ROOT, type ContainerCommand } from './container.ts';
-import { LocalEndpoints } from './localEndpoints.ts';
+import { LocalEndpoints, type LocalEndpointsOptions } from './localEndpoints.ts';
 import { LocalModelRegistry } from './localModelRegistry.ts';
 import { LocalTrainingJobs } from './localTrainingJobs.ts';
 
@@ -365,7 +365,7 @@ describe('Class: LocalEndpoints', () => {
     await endpoints?.stopAll();
     endpoints = undefined;
   });
-  const make = () =>
+  const make = (options: Partial<LocalEndpointsOptions> = {}) =>
     new LocalEndpoints({
       stateDir: join(dir, 'state'),
       db,
@@ -374,6 +374,7 @@ describe('Class: LocalEndpoints', () => {
       container: FAKE,
       healthTimeoutMs: 15_000,
       drainMs: 50,
+      ...options,
     });
 
   it('serves a deployed model, then switches to the next one and stops the old server', async () => {
@@ -433,14 +434,7 @@ describe('Class: LocalEndpoints', () => {
 
   it('fails a deployment whose /ping never answers 200 within the health timeout', async () => {
     // Prepare
-    endpoints = new LocalEndpoints({
-      stateDir: join(dir, 'state'),
-      db,
-      objects,
-      names,
-      container: FAKE,
-      healthTimeoutMs: 1500,
-    });
+    endpoints = make({ healthTimeoutMs: 1500 });
 
     // Act
     const act = endpoints.deploy(await packageWithModel(1, 'UNHEALTHY'));
@@ -490,16 +484,7 @@ describe('Class: LocalEndpoints', () => {
   it('kills a server that stops answering /ping and serves again from a fresh process', async () => {
     // Prepare: the fake server hangs (answers nothing) while the stall file exists.
     const stall = join(dir, 'stall');
-    endpoints = new LocalEndpoints({
-      stateDir: join(dir, 'state'),
-      db,
-      objects,
-      names,
-      container: FAKE,
-      healthTimeoutMs: 15_000,
-      healthCheckMs: 100,
-      env: { FAKE_STALL_FILE: stall },
-    });
+    endpoints = make({ healthCheckMs: 100, env: { FAKE_STALL_FILE: stall } });
     await endpoints.deploy(await packageWithModel(1, 'MODEL-ONE'));
     const before = (await endpoints.current())?.url;
 

@@ -60,7 +60,7 @@ export function predictRaw(
 ): Float64Array {
   checkRows(forest, X, n, out);
   if (n >= BATCH_MIN_ROWS && predictBatch(forest, X, n, out)) return out;
-  return predictRawScalar(forest, X, n, out);
+  return walkRows(forest, X, n, out);
 }
 
 /** predictRaw without the kernel: one row at a time in TypeScript (the reference it must match). */
@@ -71,6 +71,10 @@ export function predictRawScalar(
   out: Float64Array = new Float64Array(n),
 ): Float64Array {
   checkRows(forest, X, n, out);
+  return walkRows(forest, X, n, out);
+}
+
+function walkRows(forest: Forest, X: Float64Array, n: number, out: Float64Array): Float64Array {
   const d = forest.nFeatures;
   for (let i = 0; i < n; i++) out[i] = predictRow(forest, X, i * d);
   return out;
