@@ -6,7 +6,9 @@ import { createInterface } from 'node:readline';
 import type Database from 'better-sqlite3';
 import type { ObjectStore } from '@cancer-mlops/shared/ports/objectStore.ts';
 import {
+  CUSTOM_ATTRIBUTES_HEADER,
   DeploymentFailedError,
+  EXPLAIN_CUSTOM_ATTRIBUTE,
   ModelInvocationError,
   NoEndpointError,
   type DeployedModel,
@@ -157,11 +159,16 @@ export class LocalEndpoints implements Endpoints {
       typeof body === 'string'
         ? Buffer.from(body, 'utf8')
         : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    // The container explains on request (as a custom attribute would on SageMaker).
-    const target = options.explain ? '/invocations?explain=1' : '/invocations';
     let res;
     try {
-      res = await server.client.post(target, payload, contentType, accept);
+      // CustomAttributes reach the container as SageMaker forwards them: one header.
+      res = await server.client.post(
+        '/invocations',
+        payload,
+        contentType,
+        accept,
+        options.explain ? { [CUSTOM_ATTRIBUTES_HEADER]: EXPLAIN_CUSTOM_ATTRIBUTE } : undefined,
+      );
     } catch (e) {
       // The process died or hung under this request: the same answer as a server that is down.
       throw new NoEndpointError(

@@ -503,7 +503,7 @@ describe('Class: LocalEndpoints', () => {
     expect(JSON.parse(answer.body.toString())).toEqual({ model: 'MODEL-ONE', bytes: 1 });
   });
 
-  it('records each invocation for data capture', async () => {
+  it('records each invocation for data capture, and forwards explain as a SageMaker custom attribute', async () => {
     // Prepare
     const captured: unknown[] = [];
     endpoints = new LocalEndpoints({
@@ -518,8 +518,13 @@ describe('Class: LocalEndpoints', () => {
 
     // Act
     await endpoints.invoke('17.99,10.38', 'text/csv', 'application/json');
+    const explained = await endpoints.invoke('1', 'text/csv', 'application/json', {
+      inferenceId: 'inf-1',
+      explain: true,
+    });
 
     // Assess
+    expect(JSON.parse(explained.body.toString())).toMatchObject({ attributes: 'explain=1' });
     expect(captured).toEqual([
       {
         input: Buffer.from('17.99,10.38'),
@@ -527,6 +532,7 @@ describe('Class: LocalEndpoints', () => {
         inputContentType: 'text/csv',
         outputContentType: 'application/json',
       },
+      expect.objectContaining({ inferenceId: 'inf-1', input: Buffer.from('1') }),
     ]);
   }, 30_000);
 });

@@ -38,12 +38,13 @@ export class ServeClient {
     body: Buffer,
     contentType: string,
     accept: string,
+    extraHeaders?: Record<string, string>,
   ): Promise<ServeResponse> {
     const res = await this.pool.request({
       path,
       method: 'POST',
       body,
-      headers: { 'content-type': contentType, accept },
+      headers: { 'content-type': contentType, accept, ...extraHeaders },
     });
     const answer = Buffer.from(await res.body.arrayBuffer());
     const type = res.headers['content-type'];

@@ -193,6 +193,17 @@ describe('Function: startServer', () => {
         'X-Explain': '1',
       }),
     );
+    // What SageMaker forwards from InvokeEndpoint's CustomAttributes, among other attributes.
+    const attributes = await json(
+      await post(JSON.stringify([instance]), 'application/json', {
+        'X-Amzn-SageMaker-Custom-Attributes': 'trace=abc; explain=1',
+      }),
+    );
+    const otherAttributes = await json(
+      await post(JSON.stringify([instance]), 'application/json', {
+        'X-Amzn-SageMaker-Custom-Attributes': 'trace=abc,explain=0',
+      }),
+    );
 
     // Assess
     expect(wrapped.predictions).toHaveLength(2);
@@ -211,6 +222,8 @@ describe('Function: startServer', () => {
       e.bias,
     );
     expect(sum).toBeCloseTo(e.raw_probability, 10);
+    expect(attributes.predictions[0]).toEqual(e);
+    expect(otherAttributes.predictions[0]).toEqual(bare.predictions[0]);
     expect(header.predictions[0].contributions[0]).toMatchObject({
       feature: 'radius_mean',
       value: null,

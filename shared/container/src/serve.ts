@@ -360,7 +360,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       );
     const explain =
       req.headers['x-explain'] === '1' ||
-      (q >= 0 && /(^|&)explain=(1|true)(&|$)/.test(url.slice(q + 1)));
+      (q >= 0 && /(^|&)explain=(1|true)(&|$)/.test(url.slice(q + 1))) ||
+      /(^|[,;])\s*explain=(1|true)\s*($|[,;])/.test(
+        String(req.headers['x-amzn-sagemaker-custom-attributes'] ?? ''),
+      );
     if (explain && outFormat === 'csv')
       throw new HttpError(406, 'explanations need a JSON or JSON Lines response');
     const { rows, n } = parseBody(body, inFormat, model);

@@ -327,6 +327,27 @@ describe('Adapter: buildSageMakerEndpoints', () => {
       });
     });
 
+    it('passes the InferenceId for data capture and asks the container to explain through CustomAttributes', async () => {
+      // Prepare
+      rt.on(InvokeEndpointCommand).resolves({
+        Body: Buffer.from('{"predictions":[]}') as never,
+        ContentType: 'application/json',
+      });
+
+      // Act
+      await endpoints.invoke('{"instances":[[1]]}', 'application/json', 'application/json', {
+        inferenceId: 'inf-123',
+        explain: true,
+      });
+      await endpoints.invoke('{"instances":[[1]]}', 'application/json', 'application/json', {});
+
+      // Assess
+      const [explained, plain] = rt.commandCalls(InvokeEndpointCommand).map((c) => c.args[0].input);
+      expect(explained).toMatchObject({ InferenceId: 'inf-123', CustomAttributes: 'explain=1' });
+      expect(plain).not.toHaveProperty('InferenceId');
+      expect(plain).not.toHaveProperty('CustomAttributes');
+    });
+
     it("passes the container's own error status on", async () => {
       // Prepare
       rt.on(InvokeEndpointCommand).rejects(

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-sagemaker-runtime';
 import {
   DeploymentFailedError,
+  EXPLAIN_CUSTOM_ATTRIBUTE,
   ModelInvocationError,
   NoEndpointError,
   type DeployedModel,
@@ -197,7 +198,7 @@ export function buildSageMakerEndpoints(
       }
     },
 
-    async invoke(body, contentType, accept) {
+    async invoke(body, contentType, accept, options = {}) {
       try {
         const out = await runtime.send(
           new InvokeEndpointCommand({
@@ -205,6 +206,9 @@ export function buildSageMakerEndpoints(
             Body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
             ContentType: contentType,
             Accept: accept,
+            // The endpoint's data capture keeps it, so ground truth joins to the prediction.
+            ...(options.inferenceId ? { InferenceId: options.inferenceId } : {}),
+            ...(options.explain ? { CustomAttributes: EXPLAIN_CUSTOM_ATTRIBUTE } : {}),
           }),
         );
         return {

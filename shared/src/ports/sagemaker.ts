@@ -125,9 +125,16 @@ export interface InvokeResult {
 export interface InvokeOptions {
   /** Kept in the data capture (SageMaker's InferenceId), so ground truth can be joined later. */
   inferenceId?: string;
-  /** Ask the container for per-feature contributions (query `?explain=1` locally). */
+  /** Ask the container for per-feature contributions (through EXPLAIN_CUSTOM_ATTRIBUTE). */
   explain?: boolean;
 }
+
+/**
+ * How a caller asks the container to explain: InvokeEndpoint's CustomAttributes, which
+ * SageMaker forwards verbatim as the `X-Amzn-SageMaker-Custom-Attributes` header.
+ */
+export const EXPLAIN_CUSTOM_ATTRIBUTE = 'explain=1';
+export const CUSTOM_ATTRIBUTES_HEADER = 'x-amzn-sagemaker-custom-attributes';
 
 export interface Endpoints {
   /**
