@@ -16,7 +16,9 @@
  * Prints a table and writes it to the `## Serving` section of docs/PERFORMANCE.md.
  *
  * Environment: BENCH_ROWS (default 1000000), BENCH_SECONDS per load level (default 10),
- * BENCH_KEEP=1 keeps the state folder.
+ * BENCH_KEEP=1 keeps the state folder. BENCH_ONLY=batch runs the batch alone (no load, no peer),
+ * BENCH_ONLY=predict /predict alone at 1 and 64 connections; both print their times without
+ * writing docs/PERFORMANCE.md, for profiling.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
@@ -362,6 +364,24 @@ async function main(): Promise<void> {
     const answer = (await check.json()) as Record<string, unknown>;
     if (check.status !== 200)
       throw new Error(`POST /predict answered ${check.status}: ${JSON.stringify(answer)}`);
+    if (process.env.BENCH_ONLY === 'predict') {
+      await load(runtime.url, runtime.token, body, 16, 3);
+      for (const c of [1, 64]) {
+        const l = await load(runtime.url, runtime.token, body, c, SECONDS);
+        say(
+          `/predict ${c}: p50 ${ms(l.p50)}, p99 ${ms(l.p99)}, ${l.rps.toFixed(0)} req/s, ${l.errors} errors`,
+        );
+      }
+      return;
+    }
+    if (process.env.BENCH_ONLY === 'batch') {
+      await batch(pid, warm, `warm-${Date.now()}`);
+      const r = await batch(pid, big, `bench-${Date.now()}`);
+      say(
+        `batch ${r.rows} rows: ${duration(r.seconds)}, ${rate(r.rows / r.seconds)}; peak ${bytes(r.peakSelf)} (tree ${bytes(r.peakTree)}); ${r.cpu.toFixed(1)} CPU-s; ${JSON.stringify(r.summary.timings)}`,
+      );
+      return;
+    }
     const captureBefore = countCaptured();
 
     say('warming up /predict…');

@@ -55,6 +55,22 @@ describe('Class: LocalObjectStore', () => {
       );
     });
 
+    it('gives puts of large bodies and of streams the MD5 ETag (hashed off the event loop)', async () => {
+      // Arrange
+      const big = Buffer.alloc(2 * (1 << 20) + 3, 0x5a);
+      const hex = (b: Buffer) => createHash('md5').update(b).digest('hex');
+
+      // Act
+      await store.put('artifacts', 'big.bin', big);
+      await store.put('artifacts', 'streamed.bin', Readable.from([big.subarray(0, 5), big]));
+
+      // Assess
+      expect((await store.head('artifacts', 'big.bin'))?.etag).toBe(hex(big));
+      expect((await store.head('artifacts', 'streamed.bin'))?.etag).toBe(
+        hex(Buffer.concat([big.subarray(0, 5), big])),
+      );
+    });
+
     it('returns undefined from get and rejects getStream for a missing object', async () => {
       // Act & Assess
       expect(await store.get('raw', 'nope.csv')).toBeUndefined();
