@@ -90,7 +90,11 @@ export const NO_MODEL_MESSAGE =
 export const ENDPOINT_DOWN_MESSAGE =
   'the deployed model is not answering right now (its server is restarting); retry in a few seconds';
 
-export type Predictor = (body: unknown) => Promise<PredictResponse>;
+/**
+ * Takes a reader of the parsed body rather than the body, so a body that is not JSON at all
+ * fails inside the predictor and is counted with the other refusals.
+ */
+export type Predictor = (readBody: () => unknown) => Promise<PredictResponse>;
 
 /** A /predict body above this is refused with 413 before it is parsed. */
 export const MAX_PREDICT_BODY_BYTES = 1_048_576;
@@ -197,7 +201,7 @@ export function createPredictor(deps: PredictDeps, options: PredictOptions = {})
     }
   };
 
-  const predictOne: Predictor = async (body) => {
+  const predictOne = async (body: unknown): Promise<PredictResponse> => {
     const started = clock();
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new HttpError(400, 'request body must be a JSON object of measurements');
@@ -283,10 +287,10 @@ export function createPredictor(deps: PredictDeps, options: PredictOptions = {})
   };
 
   const metrics = deps.metrics;
-  if (!metrics) return predictOne;
-  return async (body) => {
+  if (!metrics) return async (readBody) => predictOne(readBody());
+  return async (readBody) => {
     try {
-      const response = await predictOne(body);
+      const response = await predictOne(readBody());
       metrics.count('Predictions', 1, { prediction: response.prediction });
       return response;
     } catch (e) {

@@ -373,10 +373,14 @@ describe('Handler: inference.predict', () => {
     await send({ ...measurements(), malignancy_risk_score: 7 });
     await send({ ...measurements(), malignancy_risk_score: 7 });
     await send({ ...measurements(), malignancy_risk_score: 70 });
+    await handler(
+      apiGatewayV2Request({ method: 'POST', path: '/predict', body: '{"radius_mean": 1' }),
+      lambdaContext(),
+    );
     // Assess
     expect(metrics.counts).toEqual({
       'Predictions{prediction=malignant}': 2,
-      'PredictionErrors{status=400}': 1,
+      'PredictionErrors{status=400}': 2,
     });
   });
 });

@@ -13,7 +13,7 @@ export const createHandler = (deps: () => Promise<PredictDeps>, options: Predict
   return httpHandler(
     { service: 'inference', maxBodyBytes: MAX_PREDICT_BODY_BYTES },
     async (req) => ({
-      body: await (await predictor())(req.json()),
+      body: await (await predictor())(req.json),
     }),
   );
 };
