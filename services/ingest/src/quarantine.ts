@@ -42,7 +42,7 @@ export interface IngestSummary {
   /** How often each `field: reason` occurred, for a quick look before opening the errors file. */
   reasons: Record<string, number>;
   ignored_columns: string[];
-  /** The event time given to rows that had none (see README: "Event time"). */
+  /** The event time given to rows that had none (see README: "A hospital file"). */
   default_event_time: string;
   completed_at: string;
 }
