@@ -74,7 +74,8 @@ function readContributions(raw: unknown, names: readonly string[]): Float64Array
         typeof (item as { contribution?: unknown }).contribution === 'number'
       ) {
         const { feature, contribution } = item as { feature?: unknown; contribution: number };
-        const at = typeof feature === 'string' ? names.indexOf(feature) : i;
+        // The container answers in model order; the search is only for one that does not.
+        const at = typeof feature !== 'string' || names[i] === feature ? i : names.indexOf(feature);
         if (at < 0) throw new ModelOutputError('the model explained a feature it should not have');
         out[at] = contribution;
       } else throw new ModelOutputError('the model answer has contributions of an unknown shape');
