@@ -173,6 +173,28 @@ describe('Class: S3NotificationSource', () => {
       expect(afterFirst).toBe(1);
       expect(eventsAgain).toEqual([]);
     });
+    it('announces a put by another process (the CLI) at once, not at the next timed scan', async () => {
+      // Prepare: a timer that would not scan again within the test
+      const s = source({ scanIntervalMs: 3_600_000 });
+      const events = listen(s, { bucket: 'batch-in', prefix: '', id: 'batch-onBatchObject' });
+      await s.start();
+      const cli = new LocalObjectStore(root, names, { db });
+
+      // Act
+      await cli.put('batch-in', 'nightly.csv', 'record_id,x\n1,2\n');
+      const deadline = Date.now() + 10_000;
+      while (events.length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      await s.idle();
+
+      // Assess
+      expect(events).toHaveLength(1);
+      expect(events[0].Records[0].s3.object).toMatchObject({
+        key: 'nightly.csv',
+        eTag: md5('record_id,x\n1,2\n'),
+      });
+      expect(events[0].Records[0].userIdentity.principalId).toBe('AWS:LOCAL-RUNTIME');
+    });
   });
 
   describe('Method: files copied in by hand', () => {

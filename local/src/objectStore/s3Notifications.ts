@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import { encodeS3Key } from '@cancer-mlops/shared/runtime/s3Event.ts';
 import type { RuntimeDb } from '../db.ts';
@@ -38,6 +40,9 @@ interface Registration extends Required<Omit<S3NotificationFilter, 'id'>> {
 
 type Origin = 'put' | 'file';
 
+/** How long a watch event waits before its scan (see wake). */
+const WAKE_DELAY_MS = 25;
+
 interface ObjectRow {
   key: string;
   size: number;
@@ -61,9 +66,11 @@ interface ObjectRow {
  * once, never zero). Listener errors are logged, not retried: retries and dead letters of
  * the function behind a listener belong to whoever invokes it.
  *
- * Polling rather than fs.watch: it sees files that arrived while nothing ran, and behaves
- * the same on every platform and file system. Dot-files (`.DS_Store`, editor swap files)
- * are never announced.
+ * Polling decides, not fs.watch: it sees files that arrived while nothing ran, and behaves
+ * the same on every platform and file system. A watch on each watched folder only makes the
+ * next scan come sooner when a file appears there (a put by the CLI, a file moved in), so an
+ * upload is not left waiting for the timer; where watching fails, the timer still finds it.
+ * Dot-files (`.DS_Store`, editor swap files) are never announced.
  */
 export class S3NotificationSource {
   private readonly registrations: Registration[] = [];
@@ -75,6 +82,8 @@ export class S3NotificationSource {
   private readonly now: () => number;
   private scanning: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private watchers: fs.FSWatcher[] = [];
+  private woken = false;
   private running = false;
   private sequence = 0;
   private readonly stmt;
@@ -134,6 +143,7 @@ export class S3NotificationSource {
     if (this.running) return;
     this.running = true;
     this.store.observePuts((o) => this.dispatch(o, 'put'));
+    this.watch();
     await this.scanOnce();
     this.schedule();
   }
@@ -141,6 +151,8 @@ export class S3NotificationSource {
   async stop(): Promise<void> {
     this.running = false;
     this.store.observePuts(undefined);
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.idle();
@@ -170,6 +182,51 @@ export class S3NotificationSource {
       void this.scanOnce().then(() => this.schedule());
     }, this.intervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * Watches the folder of each watched prefix for names appearing (`rename` events: a put's
+   * final rename, a file moved or copied in), not for writes, so a file being copied does not
+   * set off a scan per block. Nested folders are not watched: the timer covers them.
+   */
+  private watch(): void {
+    for (const [bucket, prefixes] of this.watched()) {
+      for (const prefix of prefixes) {
+        const parts = prefix.split('/');
+        parts.pop(); // the part after the last `/` is a name prefix, not a folder
+        const dir = path.join(this.store.bucketDir(bucket), ...parts);
+        try {
+          fs.mkdirSync(dir, { recursive: true });
+          const watcher = fs.watch(dir, { persistent: false }, (type) => {
+            if (type === 'rename') this.wake();
+          });
+          watcher.on('error', () => watcher.close());
+          this.watchers.push(watcher);
+        } catch (e) {
+          this.log.warn('cannot watch a bucket folder; new files are found by the scan alone', {
+            bucket,
+            prefix,
+            error: errorMessage(e),
+          });
+        }
+      }
+    }
+  }
+
+  /**
+   * One extra scan shortly (after the running one, if any); a burst of events makes one scan.
+   * The short wait lets a put record its row after its rename, so the scan finds the row
+   * and announces at once instead of taking the file for a hand copy still to settle.
+   */
+  private wake(): void {
+    if (!this.running || this.woken) return;
+    this.woken = true;
+    setTimeout(() => {
+      void (this.scanning ?? Promise.resolve()).then(() => {
+        this.woken = false;
+        if (this.running) void this.scanOnce();
+      });
+    }, WAKE_DELAY_MS).unref();
   }
 
   private async scan(): Promise<void> {
