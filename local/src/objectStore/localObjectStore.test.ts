@@ -55,7 +55,7 @@ describe('Class: LocalObjectStore', () => {
       );
     });
 
-    it('gives puts of large bodies and of streams the MD5 ETag (hashed off the event loop)', async () => {
+    it('gives puts of large bodies, large strings and streams the MD5 ETag (hashed off the event loop)', async () => {
       // Arrange
       const big = Buffer.alloc(2 * (1 << 20) + 3, 0x5a);
       const hex = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -63,9 +63,13 @@ describe('Class: LocalObjectStore', () => {
       // Act
       await store.put('artifacts', 'big.bin', big);
       await store.put('artifacts', 'streamed.bin', Readable.from([big.subarray(0, 5), big]));
+      const text = `${'é'.repeat(1 << 20)}ü`; // a capture batch: a large string, not ASCII
+      await store.put('artifacts', 'big.jsonl', text);
 
       // Assess
       expect((await store.head('artifacts', 'big.bin'))?.etag).toBe(hex(big));
+      expect((await store.head('artifacts', 'big.jsonl'))?.etag).toBe(hex(Buffer.from(text)));
+      expect((await store.get('artifacts', 'big.jsonl'))?.toString('utf8')).toBe(text);
       expect((await store.head('artifacts', 'streamed.bin'))?.etag).toBe(
         hex(Buffer.concat([big.subarray(0, 5), big])),
       );

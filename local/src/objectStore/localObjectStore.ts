@@ -290,16 +290,20 @@ export class LocalObjectStore implements ObjectStore {
       throw new InvalidObjectKeyError(`cannot create folder for the key: ${(e as Error).message}`);
     });
     if (typeof body === 'string' || body instanceof Uint8Array) {
+      // Encoded once, for the write and the hash alike.
+      const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
       try {
-        await fsp.writeFile(tmp, body, { flag: 'wx' });
+        await fsp.writeFile(tmp, bytes, { flag: 'wx' });
       } catch (e) {
         // A delete may have pruned the folder between mkdir and write: once more.
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
         await fsp.mkdir(dir, { recursive: true });
-        await fsp.writeFile(tmp, body, { flag: 'wx' });
+        await fsp.writeFile(tmp, bytes, { flag: 'wx' });
       }
-      if (typeof body === 'string' || body.byteLength < INLINE_HASH_BYTES)
-        return createHash('md5').update(body).digest('hex');
+      // A large string (a data-capture batch: megabytes every half second under load) is
+      // hashed off the event loop like any large body: inline it stalled every request.
+      if (bytes.byteLength < INLINE_HASH_BYTES)
+        return createHash('md5').update(bytes).digest('hex');
       return md5OfFile(tmp);
     }
     const hash = new Md5Digest();
