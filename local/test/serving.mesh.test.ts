@@ -38,7 +38,11 @@ describe('Local mesh: serving (batch transform and /predict)', () => {
       headers: { authorization: `Bearer ${runtime.token}`, 'content-type': 'application/json' },
       body: JSON.stringify(payload),
     });
-    return (await res.json()) as { inference_id: string; probability_malignant: number };
+    return (await res.json()) as {
+      inference_id: string;
+      probability_malignant: number;
+      top_contributions: { feature: string; value: number; contribution: number }[];
+    };
   };
 
   it('writes one output row per good input row, in input order, plus the errors file and the summary', async () => {
@@ -89,6 +93,15 @@ describe('Local mesh: serving (batch transform and /predict)', () => {
     // ... the same probability /predict gives for the same record.
     const single = await predict(body(table.rows[100]));
     expect(Number(out[0].split(',')[1])).toBeCloseTo(single.probability_malignant, 12);
+    // ... explained by the real container: named features, the values sent, largest first.
+    const sent = body(table.rows[100]) as Record<string, unknown>;
+    const top = single.top_contributions;
+    expect(top.length).toBeGreaterThanOrEqual(3);
+    for (const c of top) expect(c.value).toBe(sent[c.feature] ?? c.value);
+    expect(top.filter((c) => WDBC_FEATURES.includes(c.feature)).length).toBeGreaterThan(0);
+    const sizes = top.map((c) => Math.abs(c.contribution));
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    expect(sizes[0]).toBeGreaterThan(0);
     // ... and every broken row in the errors file, with its row and the field.
     const errors = (await readLines(runtime, 'batch-out', 'nightly/2026-12-03.errors.jsonl')).map(
       (l) => JSON.parse(l) as { row: number; record_id: string; errors: { field: string }[] },

@@ -524,7 +524,7 @@ describe('Class: LocalEndpoints', () => {
     });
 
     // Assess
-    expect(JSON.parse(explained.body.toString())).toMatchObject({ attributes: 'explain=1' });
+    expect(JSON.parse(explained.body.toString())).toMatchObject({ attributes: 'explain=values' });
     expect(captured).toEqual([
       {
         input: Buffer.from('17.99,10.38'),

@@ -199,6 +199,11 @@ describe('Function: startServer', () => {
         'X-Amzn-SageMaker-Custom-Attributes': 'trace=abc; explain=1',
       }),
     );
+    const values = await json(
+      await post(JSON.stringify([instance]), 'application/json', {
+        'X-Amzn-SageMaker-Custom-Attributes': 'explain=values',
+      }),
+    );
     const otherAttributes = await json(
       await post(JSON.stringify([instance]), 'application/json', {
         'X-Amzn-SageMaker-Custom-Attributes': 'trace=abc,explain=0',
@@ -223,6 +228,11 @@ describe('Function: startServer', () => {
     );
     expect(sum).toBeCloseTo(e.raw_probability, 10);
     expect(attributes.predictions[0]).toEqual(e);
+    // The compact form: the same explanation, contributions as numbers in model order.
+    expect(values.predictions[0]).toEqual({
+      ...e,
+      contributions: e.contributions.map((c: { contribution: number }) => c.contribution),
+    });
     expect(otherAttributes.predictions[0]).toEqual(bare.predictions[0]);
     expect(header.predictions[0].contributions[0]).toMatchObject({
       feature: 'radius_mean',

@@ -54,6 +54,30 @@ class HttpError extends Error {
 
 type Format = 'json' | 'csv' | 'jsonlines';
 
+/**
+ * What an explained prediction carries: `full` the `{feature, value, contribution}` objects,
+ * `values` only the contributions as numbers in model feature order (the caller knows the
+ * features and the values it sent; a tenth of the bytes to write, capture and parse).
+ */
+type Explain = false | 'full' | 'values';
+
+const explainOf = (v: string | undefined): Explain =>
+  v === '1' || v === 'true' ? 'full' : v === 'values' ? 'values' : false;
+
+/** `explain=…` in the query, `X-Explain`, or SageMaker's custom attributes (`a=1; explain=…`). */
+function requestedExplain(url: string, q: number, headers: IncomingMessage['headers']): Explain {
+  const header = headers['x-explain'];
+  if (typeof header === 'string' && explainOf(header.trim())) return explainOf(header.trim());
+  if (q >= 0) {
+    const m = /(?:^|&)explain=(1|true|values)(?:&|$)/.exec(url.slice(q + 1));
+    if (m) return explainOf(m[1]);
+  }
+  const m = /(?:^|[,;])\s*explain=(1|true|values)\s*(?:$|[,;])/.exec(
+    String(headers['x-amzn-sagemaker-custom-attributes'] ?? ''),
+  );
+  return m ? explainOf(m[1]) : false;
+}
+
 function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0].trim().toLowerCase();
 }
@@ -204,7 +228,7 @@ function renderPredictions(
   model: LoadedModel,
   rows: Float64Array,
   n: number,
-  explain: boolean,
+  explain: Explain,
 ): string {
   const p = model.predictProba(rows, n);
   const threshold = model.threshold;
@@ -227,7 +251,8 @@ function renderPredictions(
       prediction: label,
       raw_probability: e.rawProbability,
       bias: e.bias,
-      contributions: e.contributions,
+      contributions:
+        explain === 'values' ? e.contributions.map((c) => c.contribution) : e.contributions,
     });
   }
   return format === 'json' ? `{"predictions":[${parts.join(',')}]}` : `${parts.join('\n')}\n`;
@@ -358,12 +383,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         406,
         'Accept must allow application/json, text/csv or application/jsonlines',
       );
-    const explain =
-      req.headers['x-explain'] === '1' ||
-      (q >= 0 && /(^|&)explain=(1|true)(&|$)/.test(url.slice(q + 1))) ||
-      /(^|[,;])\s*explain=(1|true)\s*($|[,;])/.test(
-        String(req.headers['x-amzn-sagemaker-custom-attributes'] ?? ''),
-      );
+    const explain = requestedExplain(url, q, req.headers);
     if (explain && outFormat === 'csv')
       throw new HttpError(406, 'explanations need a JSON or JSON Lines response');
     const { rows, n } = parseBody(body, inFormat, model);

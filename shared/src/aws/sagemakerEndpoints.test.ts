@@ -343,7 +343,10 @@ describe('Adapter: buildSageMakerEndpoints', () => {
 
       // Assess
       const [explained, plain] = rt.commandCalls(InvokeEndpointCommand).map((c) => c.args[0].input);
-      expect(explained).toMatchObject({ InferenceId: 'inf-123', CustomAttributes: 'explain=1' });
+      expect(explained).toMatchObject({
+        InferenceId: 'inf-123',
+        CustomAttributes: 'explain=values',
+      });
       expect(plain).not.toHaveProperty('InferenceId');
       expect(plain).not.toHaveProperty('CustomAttributes');
     });

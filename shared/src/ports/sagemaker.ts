@@ -131,9 +131,10 @@ export interface InvokeOptions {
 
 /**
  * How a caller asks the container to explain: InvokeEndpoint's CustomAttributes, which
- * SageMaker forwards verbatim as the `X-Amzn-SageMaker-Custom-Attributes` header.
+ * SageMaker forwards verbatim as the `X-Amzn-SageMaker-Custom-Attributes` header. `values`:
+ * contributions as bare numbers in model order, since the caller has the names and values.
  */
-export const EXPLAIN_CUSTOM_ATTRIBUTE = 'explain=1';
+export const EXPLAIN_CUSTOM_ATTRIBUTE = 'explain=values';
 export const CUSTOM_ATTRIBUTES_HEADER = 'x-amzn-sagemaker-custom-attributes';
 
 export interface Endpoints {
