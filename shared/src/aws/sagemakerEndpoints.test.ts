@@ -13,6 +13,7 @@ import {
   InvokeEndpointCommand,
   ModelError,
   SageMakerRuntimeClient,
+  ValidationError,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
@@ -373,9 +374,27 @@ describe('Adapter: buildSageMakerEndpoints', () => {
     });
 
     it('says so when nothing is deployed', async () => {
-      rt.on(InvokeEndpointCommand).rejects(notFound());
+      // What SageMaker Runtime answers for a missing endpoint: ValidationError, not ...Exception.
+      rt.on(InvokeEndpointCommand).rejects(
+        new ValidationError({
+          message: 'Endpoint cancer-mlops-test-endpoint of account 123456789012 not found.',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
       await expect(endpoints.invoke('1', 'text/csv', 'application/json')).rejects.toThrow(
         NoEndpointError,
+      );
+    });
+
+    it('passes other validation errors on as they are', async () => {
+      rt.on(InvokeEndpointCommand).rejects(
+        new ValidationError({
+          message: 'Request body too large',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
+      await expect(endpoints.invoke('1', 'text/csv', 'application/json')).rejects.toThrow(
+        ValidationError,
       );
     });
   });

@@ -119,11 +119,15 @@ export function buildSageMakerTrainingJobs(
   };
 }
 
-/** SageMaker answers a missing job, package or endpoint with a ValidationException "... not found / does not exist". */
+/**
+ * SageMaker answers a missing job, package or endpoint with a ValidationException "... not
+ * found / does not exist"; SageMaker Runtime (InvokeEndpoint) with a ValidationError
+ * "Endpoint <name> of account <id> not found.".
+ */
 export function isNotFound(e: unknown): boolean {
   if (isAwsError(e, ['ResourceNotFound', 'ResourceNotFoundException'])) return true;
   return (
-    isAwsError(e, ['ValidationException']) &&
+    isAwsError(e, ['ValidationException', 'ValidationError']) &&
     e instanceof Error &&
     /not (be )?found|does not exist|could not find/i.test(e.message)
   );
