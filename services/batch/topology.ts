@@ -16,10 +16,13 @@ export const topology = (ctx: NameContext): ServiceTopology => ({
       triggers: [{ type: 's3', bucket: 'batch-in', prefix: '' }],
       permissions: [
         { kind: 's3:read', bucket: 'batch-in' },
+        // The job's manifest is read back when a notification comes twice.
+        { kind: 's3:read', bucket: 'artifacts', prefix: 'batch/' },
         { kind: 's3:write', bucket: 'artifacts', prefix: 'batch/' },
         { kind: 's3:write', bucket: 'batch-out' },
-        { kind: 's3:read', bucket: 'artifacts', prefix: 'ledger/' },
         { kind: 'bedrock:invoke' },
+        // The serving model's version and package name the job's model.
+        { kind: 'sagemaker', actions: ['sagemaker:DescribeEndpoint'], resource: 'endpoint' },
         {
           kind: 'sagemaker',
           actions: ['sagemaker:CreateTransformJob', 'sagemaker:AddTags'],

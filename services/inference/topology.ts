@@ -2,7 +2,7 @@ import type { ServiceTopology } from '@cancer-mlops/shared/topology/types.ts';
 import type { NameContext } from '@cancer-mlops/shared/topology/names.ts';
 import { MODEL_PACKAGE_GROUP } from '@cancer-mlops/shared/topology/common.ts';
 
-export const topology = (_ctx: NameContext): ServiceTopology => ({
+export const topology = (ctx: NameContext): ServiceTopology => ({
   service: 'inference',
   description: "Deploys approved models and serves the doctors' POST /predict API",
   dependsOn: ['ingest', 'training'],
@@ -41,7 +41,12 @@ export const topology = (_ctx: NameContext): ServiceTopology => ({
         },
         {
           kind: 'sagemaker',
-          actions: ['sagemaker:CreateEndpointConfig'],
+          // CreateEndpoint and UpdateEndpoint are authorised on the config they use, too.
+          actions: [
+            'sagemaker:CreateEndpointConfig',
+            'sagemaker:CreateEndpoint',
+            'sagemaker:UpdateEndpoint',
+          ],
           resource: 'endpoint-config',
         },
         {
@@ -54,6 +59,13 @@ export const topology = (_ctx: NameContext): ServiceTopology => ({
           resource: 'endpoint',
         },
         { kind: 'iam:passrole', role: 'sagemaker-execution' },
+        // UpdateEndpoint names the rollback alarms; deployment guardrails check them.
+        {
+          kind: 'custom',
+          sid: 'RollbackAlarms',
+          actions: ['cloudwatch:DescribeAlarms'],
+          resource: `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${ctx.prefix}-${ctx.stage}-*`,
+        },
         { kind: 's3:write', bucket: 'artifacts', prefix: 'ledger/' },
         { kind: 's3:read', bucket: 'artifacts', prefix: 'ledger/' },
         { kind: 'events:put', bus: 'custom' },
@@ -68,8 +80,17 @@ export const topology = (_ctx: NameContext): ServiceTopology => ({
       triggers: [{ type: 'http', method: 'POST', path: '/predict', auth: 'jwt' }],
       permissions: [
         { kind: 'bedrock:invoke' },
-        { kind: 'sagemaker', actions: ['sagemaker:InvokeEndpoint'], resource: 'endpoint' },
-        { kind: 's3:read', bucket: 'artifacts', prefix: 'ledger/' },
+        // Which model serves (DescribeEndpoint), its threshold when the answer lacks one.
+        {
+          kind: 'sagemaker',
+          actions: ['sagemaker:InvokeEndpoint', 'sagemaker:DescribeEndpoint'],
+          resource: 'endpoint',
+        },
+        {
+          kind: 'sagemaker',
+          actions: ['sagemaker:DescribeModelPackage'],
+          resource: 'model-package',
+        },
       ],
     },
     {
@@ -84,7 +105,12 @@ export const topology = (_ctx: NameContext): ServiceTopology => ({
       ],
       permissions: [
         { kind: 'sagemaker', actions: ['sagemaker:DescribeEndpoint'], resource: 'endpoint' },
-        { kind: 's3:read', bucket: 'artifacts', prefix: 'ledger/' },
+        // GET /model describes the serving package.
+        {
+          kind: 'sagemaker',
+          actions: ['sagemaker:DescribeModelPackage'],
+          resource: 'model-package',
+        },
       ],
     },
   ],

@@ -41,7 +41,7 @@ export const topology = (ctx: NameContext): ServiceTopology => ({
           sid: 'FeatureStoreGetDelete',
           actions: ['sagemaker:GetRecord', 'sagemaker:DeleteRecord'],
           resource:
-            'arn:aws:sagemaker:${AWS::Region}:${AWS::AccountId}:feature-group/' +
+            'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:feature-group/' +
             `${ctx.prefix}-${ctx.stage}-patient-records`,
         },
         { kind: 'events:put', bus: 'custom' },

@@ -32,6 +32,8 @@ export const topology = (ctx: NameContext): ServiceTopology => ({
         { kind: 's3:write', bucket: 'artifacts', prefix: 'datasets/' },
         { kind: 's3:read', bucket: 'artifacts', prefix: 'state/training-' },
         { kind: 's3:write', bucket: 'artifacts', prefix: 'state/training-' },
+        // Locks and marks are released by deleting them.
+        { kind: 's3:delete', bucket: 'artifacts', prefix: 'state/training-' },
         {
           kind: 'sagemaker',
           actions: [
@@ -70,6 +72,8 @@ export const topology = (ctx: NameContext): ServiceTopology => ({
         { kind: 's3:read', bucket: 'artifacts' },
         { kind: 's3:write', bucket: 'artifacts', prefix: 'models/' },
         { kind: 's3:write', bucket: 'artifacts', prefix: 'state/training-' },
+        // Locks and marks are released by deleting them.
+        { kind: 's3:delete', bucket: 'artifacts', prefix: 'state/training-' },
         { kind: 'sagemaker', actions: ['sagemaker:DescribeTrainingJob'], resource: 'training-job' },
         {
           kind: 'sagemaker',

@@ -93,13 +93,11 @@ export function permissionStatements(ctx: NameContext, p: Permission): IamStatem
       const prefix = p.prefix ?? '';
       return [
         statement(`S3Read ${p.bucket} ${prefix}`, ['s3:GetObject'], arn.objects(bucket, prefix)),
-        // ListBucket turns a missing key into 404 instead of 403; limited to the same prefix.
-        statement(
-          `S3List ${p.bucket} ${prefix}`,
-          ['s3:ListBucket'],
-          arn.bucket(bucket),
-          prefix ? { StringLike: { 's3:prefix': [`${prefix}*`] } } : undefined,
-        ),
+        // ListBucket turns a missing key into 404 instead of 403, which every "not there yet"
+        // (score cache, ledger, locks) relies on. It must not carry an s3:prefix condition: a
+        // GetObject has no such key, so S3 would find no ListBucket right and answer 403.
+        // Keys name no patient by design (see README), so listing them reveals none.
+        statement(`S3List ${p.bucket} ${prefix}`, ['s3:ListBucket'], arn.bucket(bucket)),
       ];
     }
     case 's3:write':
@@ -108,6 +106,14 @@ export function permissionStatements(ctx: NameContext, p: Permission): IamStatem
         statement(
           `S3Write ${p.bucket} ${p.prefix ?? ''}`,
           ['s3:PutObject', 's3:AbortMultipartUpload'],
+          arn.objects(bucketName(ctx, p.bucket), p.prefix ?? ''),
+        ),
+      ];
+    case 's3:delete':
+      return [
+        statement(
+          `S3Delete ${p.bucket} ${p.prefix ?? ''}`,
+          ['s3:DeleteObject'],
           arn.objects(bucketName(ctx, p.bucket), p.prefix ?? ''),
         ),
       ];

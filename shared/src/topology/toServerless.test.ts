@@ -417,7 +417,50 @@ describe('Function: toServerless', () => {
 });
 
 describe('Function: permissionStatements', () => {
-  it('limits a prefixed S3 read to the prefix, listing included', () => {
+  // What each function's code calls on AWS (its adapters: DescribeEndpoint behind
+  // endpoints.current(), DescribeModelPackage behind registry.get, DeleteObject behind
+  // state.delete, ...), so a grant that goes missing fails here rather than as AccessDenied.
+  it.each([
+    ['inference', 'predict', 'sagemaker:InvokeEndpoint', ':endpoint/cancer-mlops-test-'],
+    ['inference', 'predict', 'sagemaker:DescribeEndpoint', ':endpoint/cancer-mlops-test-'],
+    ['inference', 'predict', 'sagemaker:DescribeModelPackage', ':model-package/cancer-prediction/'],
+    ['inference', 'describe', 'sagemaker:DescribeEndpoint', ':endpoint/cancer-mlops-test-'],
+    [
+      'inference',
+      'describe',
+      'sagemaker:DescribeModelPackage',
+      ':model-package/cancer-prediction/',
+    ],
+    ['inference', 'deployModel', 'sagemaker:CreateEndpoint', ':endpoint/cancer-mlops-test-'],
+    ['inference', 'deployModel', 'sagemaker:CreateEndpoint', ':endpoint-config/cancer-mlops-test-'],
+    ['inference', 'deployModel', 'sagemaker:UpdateEndpoint', ':endpoint-config/cancer-mlops-test-'],
+    ['inference', 'deployModel', 'cloudwatch:DescribeAlarms', ':alarm:cancer-mlops-test-'],
+    ['batch', 'onBatchObject', 'sagemaker:DescribeEndpoint', ':endpoint/cancer-mlops-test-'],
+    ['batch', 'onBatchObject', 's3:GetObject', ':::cancer-mlops-test-artifacts/batch/*'],
+    ['batch', 'onBatchObject', 's3:ListBucket', ':::cancer-mlops-test-artifacts'],
+    ['training', 'requestTraining', 's3:DeleteObject', 'artifacts/state/training-*'],
+    ['training', 'registerModel', 's3:DeleteObject', 'artifacts/state/training-*'],
+  ] as const)('grants %s.%s %s on %s', (service, fn, action, resource) => {
+    // Act
+    const { config, resources } = build(topologies[service]);
+
+    // Assess
+    const granted = statementsOf(resources, config.functions[fn].role).filter(
+      (st) => st.Action.includes(action) && st.Resource !== '*',
+    );
+    expect(granted.map((st) => sub(st.Resource))).toContainEqual(expect.stringContaining(resource));
+  });
+
+  it('lets a reader tell a missing key (404) from a forbidden one: ListBucket without a prefix condition', () => {
+    // Act
+    const [, list] = permissionStatements(ctx, { kind: 's3:read', bucket: 'raw', prefix: 'x/' });
+
+    // Assess: a GetObject carries no s3:prefix, so a condition on it would leave S3 with no
+    // ListBucket right to consult, and every "not there yet" would be a 403.
+    expect(list.Condition).toBeUndefined();
+  });
+
+  it('limits a prefixed S3 read to the prefix', () => {
     // Act
     const [get, list] = permissionStatements(ctx, {
       kind: 's3:read',
@@ -433,7 +476,6 @@ describe('Function: permissionStatements', () => {
     expect(list).toMatchObject({
       Action: ['s3:ListBucket'],
       Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::cancer-mlops-test-raw' },
-      Condition: { StringLike: { 's3:prefix': ['incoming/*'] } },
     });
   });
 

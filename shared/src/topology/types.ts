@@ -29,7 +29,7 @@ export type Trigger =
 
 /** What a function may do, one resource per statement; translated into IAM. */
 export type Permission =
-  | { kind: 's3:read' | 's3:write'; bucket: string; prefix?: string }
+  | { kind: 's3:read' | 's3:write' | 's3:delete'; bucket: string; prefix?: string }
   | { kind: 'sqs:send'; queue: string }
   | { kind: 'events:put'; bus: 'custom' }
   | { kind: 'sagemaker'; actions: string[]; resource: string }
