@@ -25,6 +25,8 @@ import {
  * support: `tools` (a function the model must call) or `json_schema` (response_format).
  */
 
+/** The scorer id an OpenAI-compatible model scores under. */
+export const openAiScorerId = (model: string): string => `openai-compatible:${model}`;
 export interface OpenAiScorerOptions {
   /** Base URL including the API prefix, e.g. `http://10.0.0.5:8000/v1`. */
   baseUrl: string;
@@ -94,7 +96,7 @@ export function buildOpenAiScorer(options: OpenAiScorerOptions): NoteScorer {
   const mode = options.mode ?? 'tools';
   const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
   const doFetch = options.fetch ?? fetch;
-  const scorer = { id: `openai-compatible:${options.model}`, promptVersion: PROMPT_VERSION };
+  const scorer = { id: openAiScorerId(options.model), promptVersion: PROMPT_VERSION };
 
   const body = (messages: ChatMessage[]) => ({
     model: options.model,

@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import type { NoteScorer } from '../ports/noteScorer.ts';
 import { readConfig } from '../runtime/config.ts';
-import { createLocalScorer } from '../domain/scoring/localScorer.ts';
-import { buildOpenAiScorer } from './openAiScorer.ts';
+import {
+  createLocalScorer,
+  LOCAL_RULES_VERSION,
+  LOCAL_SCORER_ID,
+} from '../domain/scoring/localScorer.ts';
+import { PROMPT_VERSION } from '../domain/scoring/rubric.ts';
+import { bedrockScorerId } from '../aws/bedrockModels.ts';
+import { buildOpenAiScorer, openAiScorerId } from './openAiScorer.ts';
 
 export const ScorerConfigSchema = z.object({
   NOTE_SCORER: z.enum(['local', 'bedrock', 'openai']).optional(),
@@ -42,4 +48,22 @@ export async function scorerFromEnv(
   return buildBedrockScorer(createBedrockScoringClient(c.AWS_REGION), {
     modelId: c.BEDROCK_MODEL_ID,
   });
+}
+
+/**
+ * The id and prompt version of the scorer `scorerFromEnv` would build, without building it
+ * (nor loading the AWS SDK): what a lazily built scorer must already answer, since both are
+ * in every score and in the score cache's key. A changed prompt or model is a cache miss.
+ */
+export function scorerIdentity(
+  env: NodeJS.ProcessEnv,
+  fallback: 'local' | 'bedrock',
+): Pick<NoteScorer, 'id' | 'promptVersion'> {
+  const parsed = ScorerConfigSchema.safeParse(env);
+  const c = parsed.success ? parsed.data : {};
+  const kind = c.NOTE_SCORER ?? fallback;
+  if (kind === 'local') return { id: LOCAL_SCORER_ID, promptVersion: LOCAL_RULES_VERSION };
+  if (kind === 'openai')
+    return { id: openAiScorerId(c.OPENAI_MODEL ?? ''), promptVersion: PROMPT_VERSION };
+  return { id: bedrockScorerId(c.BEDROCK_MODEL_ID), promptVersion: PROMPT_VERSION };
 }

@@ -27,21 +27,19 @@ import {
   type NoteScorer,
 } from '../ports/noteScorer.ts';
 import { awsErrorName, awsStatus } from './awsErrors.ts';
+import { bedrockScorerId, DEFAULT_BEDROCK_MODEL_ID } from './bedrockModels.ts';
 
 /**
  * Note scoring on Amazon Bedrock with the Converse API: temperature 0, one forced tool whose
- * input schema is the answer, the rubric in the system prompt. The model id is configuration.
- *
- * Model ids. The design names Claude 3 Sonnet, but Anthropic's Claude 3 Sonnet is closed to new
- * Bedrock customers, so the default is a current Claude Sonnet. Current Claude models are
- * invoked through a cross-region inference profile (the `us.` / `eu.` / `apac.` / `global.`
- * prefix), not the bare model id; use the prefix of the region the function runs in.
+ * input schema is the answer, the rubric in the system prompt. The model id is configuration
+ * (see bedrockModels.ts).
  */
-export const CLAUDE_SONNET_4_6_US = 'us.anthropic.claude-sonnet-4-6';
-export const CLAUDE_SONNET_4_5_US = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
-/** The design's model; still selectable in accounts that have access to it. */
-export const CLAUDE_3_SONNET = 'anthropic.claude-3-sonnet-20240229-v1:0';
-export const DEFAULT_BEDROCK_MODEL_ID = CLAUDE_SONNET_4_6_US;
+export {
+  CLAUDE_3_SONNET,
+  CLAUDE_SONNET_4_5_US,
+  CLAUDE_SONNET_4_6_US,
+  DEFAULT_BEDROCK_MODEL_ID,
+} from './bedrockModels.ts';
 
 /**
  * SDK attempts per call. Throttling and 5xx are retried by the queue (the message becomes
@@ -127,7 +125,7 @@ export function buildBedrockScorer(
   options: BedrockScorerOptions = {},
 ): NoteScorer {
   const modelId = options.modelId ?? DEFAULT_BEDROCK_MODEL_ID;
-  const scorer = { id: `bedrock:${modelId}`, promptVersion: PROMPT_VERSION };
+  const scorer = { id: bedrockScorerId(modelId), promptVersion: PROMPT_VERSION };
 
   const request = (messages: Message[]): ConverseCommandInput => ({
     modelId,

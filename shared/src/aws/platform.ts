@@ -11,7 +11,7 @@ import { CommonConfigSchema, readConfig } from '../runtime/config.ts';
 import { resourceName, type NameContext } from '../topology/names.ts';
 import { FEATURE_STORE } from '../topology/iam.ts';
 import type { NoteScorer } from '../ports/noteScorer.ts';
-import { scorerFromEnv } from '../adapters/scorerFromEnv.ts';
+import { scorerFromEnv, scorerIdentity } from '../adapters/scorerFromEnv.ts';
 import { buildS3ObjectStore } from './s3ObjectStore.ts';
 import { buildSqsQueueSender } from './sqsQueueSender.ts';
 import { buildEventBridgePublisher } from './eventBridgePublisher.ts';
@@ -39,7 +39,7 @@ export async function awsPlatformFromEnv(env: NodeJS.ProcessEnv = process.env): 
     sm: new SageMakerClient({ region }),
   }));
   const sagemakerConfig = memo(() => readConfig(SageMakerConfigSchema, env));
-  const scorer = lazyScorer(() => scorerFromEnv(env, 'bedrock'), env);
+  const scorer = lazyScorer(() => scorerFromEnv(env, 'bedrock'), scorerIdentity(env, 'bedrock'));
 
   const lazy: { [K in keyof Platform]: () => Platform[K] } = {
     names: () => names,
@@ -101,12 +101,11 @@ function memo<T>(build: () => T): () => T {
 }
 
 /** A scorer whose adapter (and SDK) loads on the first note, keeping cold starts short. */
-function lazyScorer(build: () => Promise<NoteScorer>, env: NodeJS.ProcessEnv): NoteScorer {
+function lazyScorer(
+  build: () => Promise<NoteScorer>,
+  identity: Pick<NoteScorer, 'id' | 'promptVersion'>,
+): NoteScorer {
   let real: Promise<NoteScorer> | undefined;
   const get = () => (real ??= build());
-  return {
-    id: `${env.NOTE_SCORER ?? 'bedrock'}:${env.BEDROCK_MODEL_ID ?? env.OPENAI_MODEL ?? 'default'}`,
-    promptVersion: 'lazy',
-    score: async (note) => (await get()).score(note),
-  };
+  return { ...identity, score: async (note) => (await get()).score(note) };
 }
