@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { modelPackageGroup } from '@cancer-mlops/shared/topology/common.ts';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -97,7 +98,13 @@ export class LocalRuntime {
       region: LOCAL_REGION,
       log,
     });
-    const registry = new LocalModelRegistry({ db: state.db, emit, region: LOCAL_REGION, log });
+    const registry = new LocalModelRegistry({
+      db: state.db,
+      emit,
+      region: LOCAL_REGION,
+      log,
+      group: modelPackageGroup(names),
+    });
     const endpoints = new LocalEndpoints({
       stateDir: o.stateDir,
       db: state.db,

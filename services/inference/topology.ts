@@ -1,6 +1,6 @@
 import type { ServiceTopology } from '@cancer-mlops/shared/topology/types.ts';
 import type { NameContext } from '@cancer-mlops/shared/topology/names.ts';
-import { MODEL_PACKAGE_GROUP } from '@cancer-mlops/shared/topology/common.ts';
+import { modelPackageGroup } from '@cancer-mlops/shared/topology/common.ts';
 
 export const topology = (ctx: NameContext): ServiceTopology => ({
   service: 'inference',
@@ -22,7 +22,7 @@ export const topology = (ctx: NameContext): ServiceTopology => ({
             source: ['aws.sagemaker'],
             'detail-type': ['SageMaker Model Package State Change'],
             detail: {
-              ModelPackageGroupName: [MODEL_PACKAGE_GROUP],
+              ModelPackageGroupName: [modelPackageGroup(ctx)],
               ModelApprovalStatus: ['Approved'],
             },
           },

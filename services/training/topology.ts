@@ -1,7 +1,7 @@
 import type { ServiceTopology } from '@cancer-mlops/shared/topology/types.ts';
 import type { NameContext } from '@cancer-mlops/shared/topology/names.ts';
 import {
-  MODEL_PACKAGE_GROUP,
+  modelPackageGroup,
   jobPrefix,
   visibilityFor,
 } from '@cancer-mlops/shared/topology/common.ts';
@@ -171,7 +171,7 @@ export const topology = (ctx: NameContext): ServiceTopology => ({
         source: ['aws.sagemaker'],
         'detail-type': ['SageMaker Model Package State Change'],
         detail: {
-          ModelPackageGroupName: [MODEL_PACKAGE_GROUP],
+          ModelPackageGroupName: [modelPackageGroup(ctx)],
           ModelApprovalStatus: ['PendingManualApproval'],
         },
       },

@@ -28,6 +28,7 @@ function setup() {
   const ledger = createLedger(objects, now);
   const endpoints = new FakeEndpoints(now);
   const deps: ModelsCliDeps = {
+    group: 'cancer-prediction',
     registry,
     ledger,
     state: new MemoryStateStore(),

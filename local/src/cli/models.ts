@@ -8,7 +8,6 @@ import {
   type ModelRegistry,
 } from '@cancer-mlops/shared/ports/sagemaker.ts';
 import type { StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
-import { MODEL_PACKAGE_GROUP } from '@cancer-mlops/shared/topology/common.ts';
 import type { Ledger, LedgerEntry, ServedModel } from '@cancer-mlops/shared/ledger/ledger.ts';
 import {
   listJobRecords,
@@ -32,7 +31,7 @@ export interface ModelsCliDeps {
   /** Who acts, recorded as `operator:<actor>` (e.g. the OS user). */
   actor: string;
   now: () => Date;
-  group?: string;
+  group: string;
 }
 
 export interface CliResult {
@@ -77,7 +76,7 @@ const packageJson = (p: ModelPackage, serving: ServedModel | null) => ({
 });
 
 export async function modelsList(deps: ModelsCliDeps): Promise<CliResult> {
-  const packages = await deps.registry.list(deps.group ?? MODEL_PACKAGE_GROUP);
+  const packages = await deps.registry.list(deps.group);
   const serving = await deps.ledger.serving();
   if (packages.length === 0)
     return { text: 'No models registered yet (mlops train requests one).', json: [] };
@@ -316,7 +315,7 @@ export async function modelsStatus(deps: ModelsCliDeps, limit = 5): Promise<CliR
   const [served, current, packages, jobs, entries] = await Promise.all([
     deps.ledger.serving(),
     deps.endpoints.current(),
-    deps.registry.list(deps.group ?? MODEL_PACKAGE_GROUP),
+    deps.registry.list(deps.group),
     listJobRecords(deps.state),
     deps.ledger.entries(),
   ]);

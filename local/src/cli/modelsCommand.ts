@@ -13,6 +13,7 @@ import {
   type CliResult,
   type ModelsCliDeps,
 } from './models.ts';
+import { modelPackageGroup } from '@cancer-mlops/shared/topology/common.ts';
 
 function deps(ctx: CommandContext): ModelsCliDeps {
   const p = ctx.runtime.platform;
@@ -25,6 +26,7 @@ function deps(ctx: CommandContext): ModelsCliDeps {
     events: p.events,
     actor: os.userInfo().username,
     now: p.now,
+    group: modelPackageGroup(p.names),
   };
 }
 

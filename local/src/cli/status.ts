@@ -1,4 +1,4 @@
-import { MODEL_PACKAGE_GROUP } from '@cancer-mlops/shared/topology/common.ts';
+import { modelPackageGroup } from '@cancer-mlops/shared/topology/common.ts';
 import { logicalName } from '@cancer-mlops/shared/topology/names.ts';
 import type { ModelPackage } from '@cancer-mlops/shared/ports/sagemaker.ts';
 import { loadHistory, REACTIONS_NS } from '@cancer-mlops/monitor/src/monitorState.ts';
@@ -100,8 +100,9 @@ export async function readStatus(state: LocalState): Promise<Status> {
     };
   }
 
-  const registry = new LocalModelRegistry({ db: state.db, emit: () => undefined });
-  const packages = await registry.list(MODEL_PACKAGE_GROUP);
+  const group = modelPackageGroup(state.names);
+  const registry = new LocalModelRegistry({ db: state.db, emit: () => undefined, group });
+  const packages = await registry.list(group);
   const endpoints = new LocalEndpoints({
     stateDir: state.stateDir,
     db: state.db,

@@ -6,7 +6,6 @@ import {
   type ModelRegistry,
   type NewModelPackage,
 } from '@cancer-mlops/shared/ports/sagemaker.ts';
-import { MODEL_PACKAGE_GROUP } from '@cancer-mlops/shared/topology/common.ts';
 import { errorMessage, silentLog, type RuntimeLog } from '../log.ts';
 import {
   LOCAL_ACCOUNT,
@@ -66,7 +65,7 @@ export interface LocalModelRegistryOptions {
   accountId?: string;
   image?: string;
   /** Group of `get(version)`. */
-  group?: string;
+  group: string;
   now?: () => Date;
   log?: RuntimeLog;
 }
@@ -97,7 +96,7 @@ export class LocalModelRegistry implements ModelRegistry {
     this.region = o.region ?? 'us-east-1';
     this.account = o.accountId ?? LOCAL_ACCOUNT;
     this.image = o.image ?? LOCAL_IMAGE;
-    this.group = o.group ?? MODEL_PACKAGE_GROUP;
+    this.group = o.group;
     this.now = o.now ?? (() => new Date());
     this.log = o.log ?? silentLog;
   }

@@ -269,7 +269,7 @@ const newPackage = (trainingJob: string): NewModelPackage => ({
 describe('Class: LocalModelRegistry', () => {
   it('numbers versions per group, stores metrics and lineage, and emits the package state change', async () => {
     // Prepare
-    const registry = new LocalModelRegistry({ db, emit });
+    const registry = new LocalModelRegistry({ db, emit, group: 'cancer-prediction' });
 
     // Act
     const first = await registry.createPackage(newPackage('job-1'));
@@ -308,7 +308,7 @@ describe('Class: LocalModelRegistry', () => {
 
   it('emits on a change of approval, with the description, and not when nothing changes', async () => {
     // Prepare
-    const registry = new LocalModelRegistry({ db, emit });
+    const registry = new LocalModelRegistry({ db, emit, group: 'cancer-prediction' });
     const { arn } = await registry.createPackage(newPackage('job-1'));
 
     // Act
@@ -327,7 +327,7 @@ describe('Class: LocalModelRegistry', () => {
   });
 
   it('refuses to update a package it does not know', async () => {
-    const registry = new LocalModelRegistry({ db, emit });
+    const registry = new LocalModelRegistry({ db, emit, group: 'cancer-prediction' });
     await expect(
       registry.updateApproval(
         'arn:aws:sagemaker:us-east-1:000000000000:model-package/cancer-prediction/9',

@@ -4,6 +4,7 @@
  * package) -> deployment (child process running `serve`) -> an invocation. Skipped until the
  * container's entrypoint exists.
  */
+import { modelPackageGroup } from '@cancer-mlops/shared/topology/common.ts';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,7 +122,11 @@ const envelope = (e: BusEvent) =>
 
     // Act: register and deploy
     const registryEvents: BusEvent[] = [];
-    const registry = new LocalModelRegistry({ db, emit: (e) => void registryEvents.push(e) });
+    const registry = new LocalModelRegistry({
+      db,
+      emit: (e) => void registryEvents.push(e),
+      group: modelPackageGroup(names),
+    });
     const out = await registerModel(
       {
         objects,

@@ -149,7 +149,7 @@ describe('Function: registerModel', () => {
     );
     const pkg = registry.packages[0];
     expect(pkg).toMatchObject({
-      group: 'cancer-prediction',
+      group: 'cancer-mlops-test-cancer-prediction',
       status: 'PendingManualApproval',
       modelDataUrl: `s3://cancer-mlops-test-artifacts/training-jobs/${jobName}/output/model.tar.gz`,
       reports: {

@@ -12,7 +12,7 @@ import type { ModelRegistry } from '@cancer-mlops/shared/ports/sagemaker.ts';
 import type { MetricsSink, StateStore } from '@cancer-mlops/shared/ports/stateStore.ts';
 import { PermanentError, describeError } from '@cancer-mlops/shared/runtime/errors.ts';
 import type { Log } from '@cancer-mlops/shared/runtime/logger.ts';
-import { MODEL_PACKAGE_GROUP } from '@cancer-mlops/shared/topology/common.ts';
+import { modelPackageGroup } from '@cancer-mlops/shared/topology/common.ts';
 import type { NameContext } from '@cancer-mlops/shared/topology/names.ts';
 import { buildBaseline } from '@cancer-mlops/shared/domain/drift/baseline.ts';
 import type { TrainingConfig } from './config.ts';
@@ -116,7 +116,7 @@ async function handleJobEnd(
     return { outcome: 'ignored', status: detail.TrainingJobStatus };
 
   // SageMaker may send an event more than once: a package for this job means we are done.
-  const existing = (await deps.registry.list(MODEL_PACKAGE_GROUP)).find(
+  const existing = (await deps.registry.list(modelPackageGroup(deps.names))).find(
     (p) => p.lineage.trainingJob === jobName,
   );
   if (existing) {
@@ -206,7 +206,7 @@ async function registerCompleted(
   const hyperparameters = detail.HyperParameters ?? {};
   const reason = record?.reason ?? 'unknown';
   const { arn, version } = await deps.registry.createPackage({
-    group: MODEL_PACKAGE_GROUP,
+    group: modelPackageGroup(deps.names),
     description: `Random forest trained by ${jobName} on ${datasetId} (${reason})`.slice(0, 1024),
     modelDataUrl: artifactsUri,
     metrics: packageMetrics(evaluated, train.labels.length),

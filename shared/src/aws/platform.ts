@@ -10,6 +10,7 @@ import type { Platform } from '../runtime/platform.ts';
 import { CommonConfigSchema, readConfig } from '../runtime/config.ts';
 import { resourceName, type NameContext } from '../topology/names.ts';
 import { FEATURE_STORE } from '../topology/iam.ts';
+import { modelPackageGroup } from '../topology/common.ts';
 import type { NoteScorer } from '../ports/noteScorer.ts';
 import { scorerFromEnv, scorerIdentity } from '../adapters/scorerFromEnv.ts';
 import { buildS3ObjectStore } from './s3ObjectStore.ts';
@@ -69,6 +70,7 @@ export async function awsPlatformFromEnv(env: NodeJS.ProcessEnv = process.env): 
     registry: () =>
       buildSageMakerRegistry(client().sm, {
         image: sagemakerConfig().INFERENCE_IMAGE_URI ?? sagemakerConfig().TRAINING_IMAGE_URI,
+        group: modelPackageGroup(names),
       }),
     endpoints: () =>
       buildSageMakerEndpoints(

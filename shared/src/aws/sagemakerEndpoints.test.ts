@@ -32,7 +32,7 @@ const config = SageMakerConfigSchema.parse({
 });
 const ENDPOINT_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/cancer-mlops-test-endpoint';
 const pkgArn = (v: number) =>
-  `arn:aws:sagemaker:us-east-1:123456789012:model-package/cancer-prediction/${v}`;
+  `arn:aws:sagemaker:us-east-1:123456789012:model-package/cancer-mlops-test-cancer-prediction/${v}`;
 const pkg = (version: number) => ({ arn: pkgArn(version), version }) as ModelPackage;
 const notFound = () =>
   new SageMakerServiceException({

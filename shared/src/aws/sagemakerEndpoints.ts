@@ -20,7 +20,7 @@ import {
   type DeployedModel,
   type Endpoints,
 } from '../ports/sagemaker.ts';
-import { MODEL_PACKAGE_GROUP } from '../topology/common.ts';
+import { modelPackageGroup } from '../topology/common.ts';
 import { bucketName, resourceName, type NameContext } from '../topology/names.ts';
 import { isAwsError } from './awsErrors.ts';
 import { isNotFound, type SageMakerConfig } from './sagemakerTraining.ts';
@@ -81,7 +81,7 @@ export function buildSageMakerEndpoints(
     return {
       endpoint: EndpointName,
       version,
-      packageArn: packageArnFor(d.EndpointArn ?? '', version),
+      packageArn: packageArnFor(d.EndpointArn ?? '', modelPackageGroup(names), version),
       deployedAt: d.LastModifiedTime ?? d.CreationTime ?? new Date(0),
     };
   };
@@ -244,7 +244,7 @@ export function versionOfConfig(configName: string): number | undefined {
 }
 
 /** The package ARN in the endpoint's partition, region and account. */
-function packageArnFor(endpointArn: string, version: number): string {
+function packageArnFor(endpointArn: string, group: string, version: number): string {
   const [, partition = 'aws', , region = '', account = ''] = endpointArn.split(':');
-  return `arn:${partition}:sagemaker:${region}:${account}:model-package/${MODEL_PACKAGE_GROUP}/${version}`;
+  return `arn:${partition}:sagemaker:${region}:${account}:model-package/${group}/${version}`;
 }

@@ -49,6 +49,7 @@ describe('Adapter: buildSageMakerRegistry', () => {
   const sm = mockClient(SageMakerClient);
   const registry = buildSageMakerRegistry(new SageMakerClient({ region: 'us-east-1' }), {
     image: IMAGE,
+    group: 'cancer-prediction',
     realtimeInstanceTypes: ['ml.m5.large'],
   });
   afterEach(() => sm.reset());
@@ -125,6 +126,7 @@ describe('Adapter: buildSageMakerRegistry', () => {
       sm.on(CreateModelPackageCommand).resolves({ ModelPackageArn: ARN });
       const fresh = buildSageMakerRegistry(new SageMakerClient({ region: 'us-east-1' }), {
         image: IMAGE,
+        group: 'cancer-prediction',
       });
 
       // Act

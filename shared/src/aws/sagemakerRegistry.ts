@@ -19,7 +19,6 @@ import {
   type ModelRegistry,
   type NewModelPackage,
 } from '../ports/sagemaker.ts';
-import { MODEL_PACKAGE_GROUP } from '../topology/common.ts';
 import { isAwsError } from './awsErrors.ts';
 import { isNotFound } from './sagemakerTraining.ts';
 
@@ -29,8 +28,8 @@ export interface SageMakerRegistryOptions {
   /** Instance types the package declares it runs on. */
   realtimeInstanceTypes?: string[];
   transformInstanceTypes?: string[];
-  /** Group for `get(version)`; `cancer-prediction` by default. */
-  group?: string;
+  /** Group for `get(version)`: this deployment's (modelPackageGroup). */
+  group: string;
 }
 
 export const SUPPORTED_CONTENT_TYPES = ['text/csv', 'application/json'];
@@ -47,7 +46,7 @@ export function buildSageMakerRegistry(
   client: SageMakerClient,
   options: SageMakerRegistryOptions,
 ): ModelRegistry {
-  const defaultGroup = options.group ?? MODEL_PACKAGE_GROUP;
+  const defaultGroup = options.group;
   const groupsKnown = new Set<string>();
 
   const ensureGroup = async (group: string) => {

@@ -9,7 +9,7 @@
 import type { FunctionSpec, Permission, ServiceTopology } from './types.ts';
 import type { NameContext } from './names.ts';
 import { bucketName, busName, functionName, queueName, resourceName } from './names.ts';
-import { MODEL_PACKAGE_GROUP } from './common.ts';
+import { modelPackageGroup } from './common.ts';
 import type { CfnValue } from './resources.ts';
 import { pascal } from './resources.ts';
 
@@ -79,8 +79,8 @@ function statement(
 }
 
 const sagemakerResource = (ctx: NameContext, resource: string): string => {
-  if (resource === 'model-package') return `model-package/${MODEL_PACKAGE_GROUP}/*`;
-  if (resource === 'model-package-group') return `model-package-group/${MODEL_PACKAGE_GROUP}`;
+  if (resource === 'model-package') return `model-package/${modelPackageGroup(ctx)}/*`;
+  if (resource === 'model-package-group') return `model-package-group/${modelPackageGroup(ctx)}`;
   // SageMaker lower-cases ARNs; our names are lower-case by construction (see runtime config).
   return `${resource}/${resourceName(ctx, '')}*`;
 };

@@ -156,10 +156,7 @@ describe('Function: toServerless', () => {
           expect(Array.isArray(s.Resource)).toBe(false);
           if (s.Resource === '*') expect(s.Action.every(requiresWildcard)).toBe(true);
           // Anything else names this deployment, the model group, the Bedrock models or Glue.
-          else
-            expect(sub(s.Resource)).toMatch(
-              /cancer-mlops-test-|cancer-prediction|anthropic\.claude|:glue:/,
-            );
+          else expect(sub(s.Resource)).toMatch(/cancer-mlops-test-|anthropic\.claude|:glue:/);
         }
         const actions = statements.flatMap((s) => s.Action);
         expect(actions).toEqual(
@@ -423,13 +420,18 @@ describe('Function: permissionStatements', () => {
   it.each([
     ['inference', 'predict', 'sagemaker:InvokeEndpoint', ':endpoint/cancer-mlops-test-'],
     ['inference', 'predict', 'sagemaker:DescribeEndpoint', ':endpoint/cancer-mlops-test-'],
-    ['inference', 'predict', 'sagemaker:DescribeModelPackage', ':model-package/cancer-prediction/'],
+    [
+      'inference',
+      'predict',
+      'sagemaker:DescribeModelPackage',
+      ':model-package/cancer-mlops-test-cancer-prediction/',
+    ],
     ['inference', 'describe', 'sagemaker:DescribeEndpoint', ':endpoint/cancer-mlops-test-'],
     [
       'inference',
       'describe',
       'sagemaker:DescribeModelPackage',
-      ':model-package/cancer-prediction/',
+      ':model-package/cancer-mlops-test-cancer-prediction/',
     ],
     ['inference', 'deployModel', 'sagemaker:CreateEndpoint', ':endpoint/cancer-mlops-test-'],
     ['inference', 'deployModel', 'sagemaker:CreateEndpoint', ':endpoint-config/cancer-mlops-test-'],
@@ -449,6 +451,36 @@ describe('Function: permissionStatements', () => {
       (st) => st.Action.includes(action) && st.Resource !== '*',
     );
     expect(granted.map((st) => sub(st.Resource))).toContainEqual(expect.stringContaining(resource));
+  });
+
+  it('gives each stage its own model package group, so one stage’s approval never deploys another’s', () => {
+    // Prepare: the rules that approve and deploy match on the group's name.
+    const groupsOf = (stage: string) => {
+      const c = { prefix: 'cancer-mlops', stage };
+      const patterns = [training(c), inference(c)]
+        .flatMap((t) => [
+          ...t.functions.flatMap((f) =>
+            f.triggers.flatMap((tr) => (tr.type === 'eventbridge' ? [tr.pattern] : [])),
+          ),
+          ...t.rules.flatMap((r) => (r.pattern ? [r.pattern] : [])),
+        ])
+        .filter((p) =>
+          (p['detail-type'] as string[] | undefined)?.includes(
+            'SageMaker Model Package State Change',
+          ),
+        )
+        .map((p) => p.detail as { ModelPackageGroupName: string[] });
+      return patterns.flatMap((p) => p.ModelPackageGroupName);
+    };
+
+    // Act
+    const dev = groupsOf('dev');
+    const prod = groupsOf('prod');
+
+    // Assess
+    expect(dev.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(dev)).toEqual(new Set(['cancer-mlops-dev-cancer-prediction']));
+    expect(new Set(prod)).toEqual(new Set(['cancer-mlops-prod-cancer-prediction']));
   });
 
   it('lets a reader tell a missing key (404) from a forbidden one: ListBucket without a prefix condition', () => {
@@ -508,7 +540,7 @@ describe('Function: permissionStatements', () => {
         Action: ['sagemaker:DescribeModelPackage'],
         Resource: {
           'Fn::Sub':
-            'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:model-package/cancer-prediction/*',
+            'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:model-package/cancer-mlops-test-cancer-prediction/*',
         },
       }),
       expect.objectContaining({ Action: ['sagemaker:ListModelPackages'], Resource: '*' }),
