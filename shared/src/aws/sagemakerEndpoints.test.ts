@@ -373,29 +373,19 @@ describe('Adapter: buildSageMakerEndpoints', () => {
       );
     });
 
-    it('says so when nothing is deployed', async () => {
-      // What SageMaker Runtime answers for a missing endpoint: ValidationError, not ...Exception.
-      rt.on(InvokeEndpointCommand).rejects(
-        new ValidationError({
-          message: 'Endpoint cancer-mlops-test-endpoint of account 123456789012 not found.',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
-      await expect(endpoints.invoke('1', 'text/csv', 'application/json')).rejects.toThrow(
+    // What SageMaker Runtime answers for a missing endpoint: ValidationError, not ...Exception.
+    it.each([
+      [
+        'says so when nothing is deployed',
+        'Endpoint cancer-mlops-test-endpoint of account 123456789012 not found.',
         NoEndpointError,
-      );
-    });
-
-    it('passes other validation errors on as they are', async () => {
+      ],
+      ['passes other validation errors on as they are', 'Request body too large', ValidationError],
+    ] as const)('%s', async (_, message, expected) => {
       rt.on(InvokeEndpointCommand).rejects(
-        new ValidationError({
-          message: 'Request body too large',
-          $metadata: { httpStatusCode: 400 },
-        }),
+        new ValidationError({ message, $metadata: { httpStatusCode: 400 } }),
       );
-      await expect(endpoints.invoke('1', 'text/csv', 'application/json')).rejects.toThrow(
-        ValidationError,
-      );
+      await expect(endpoints.invoke('1', 'text/csv', 'application/json')).rejects.toThrow(expected);
     });
   });
 });
