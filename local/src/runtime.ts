@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { modelPackageGroup } from '@cancer-mlops/shared/topology/common.ts';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +6,7 @@ import type { Platform } from '@cancer-mlops/shared/runtime/platform.ts';
 import { installPlatform } from '@cancer-mlops/shared/runtime/platform.ts';
 import { setLogSink } from '@cancer-mlops/shared/runtime/logger.ts';
 import type { NameContext } from '@cancer-mlops/shared/topology/names.ts';
+import { modelPackageGroup } from '@cancer-mlops/shared/topology/common.ts';
 import type { TransformJobs } from '@cancer-mlops/shared/ports/transform.ts';
 import { LocalBus } from './bus/localBus.ts';
 import { localQueueSender } from './queue/queueSender.ts';

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { createLedger } from '@cancer-mlops/shared/ledger/ledger.ts';
+import { modelPackageGroup } from '@cancer-mlops/shared/topology/common.ts';
 import { UsageError, parse } from './args.ts';
 import type { CommandContext } from './control.ts';
 import {
@@ -13,7 +14,6 @@ import {
   type CliResult,
   type ModelsCliDeps,
 } from './models.ts';
-import { modelPackageGroup } from '@cancer-mlops/shared/topology/common.ts';
 
 function deps(ctx: CommandContext): ModelsCliDeps {
   const p = ctx.runtime.platform;
