@@ -27,6 +27,7 @@ import {
 
 /** The scorer id an OpenAI-compatible model scores under. */
 export const openAiScorerId = (model: string): string => `openai-compatible:${model}`;
+
 export interface OpenAiScorerOptions {
   /** Base URL including the API prefix, e.g. `http://10.0.0.5:8000/v1`. */
   baseUrl: string;
