@@ -246,6 +246,9 @@ describe('Function: train', () => {
       },
     ]);
     await expect(train(deps, { cutoff: 'yesterday' })).rejects.toThrow(/ISO-8601/);
+    // A snapshot of the future has nothing more in it, and would stop new-data trainings.
+    await expect(train(deps, { cutoff: '2099-01-01T00:00:00Z' })).rejects.toThrow(UsageError);
+    expect(queues.sent).toHaveLength(1);
   });
 });
 

@@ -283,6 +283,11 @@ export async function train(
       `--cutoff must be an ISO-8601 time, e.g. 2026-01-05T03:00:00Z (got "${options.cutoff}")`,
     );
   }
+  if (options.cutoff !== undefined && Date.parse(options.cutoff) > deps.now().getTime()) {
+    throw new UsageError(
+      `--cutoff ${options.cutoff} is in the future; a snapshot can only be of the past (leave it out for now)`,
+    );
+  }
   const request: TrainingRequest = {
     kind: 'training-request',
     reason: 'manual',

@@ -182,6 +182,21 @@ describe('Function: requestTraining', () => {
     expect(training.started[0].datasetId).toBe('ds-20260104T120000Z');
   });
 
+  it('never takes a cutoff after now: the last-training mark would silence new-data training', async () => {
+    // Prepare
+    const { deps, state } = setup();
+
+    // Act
+    const out = (await requestTraining(deps, request('k', { cutoff: '2099-01-01T00:00:00Z' }))) as {
+      jobName: string;
+    };
+
+    // Assess
+    expect(await state.get(JOBS_NS, out.jobName)).toMatchObject({
+      cutoff: '2026-01-05T03:00:00.000Z',
+    });
+  });
+
   it('treats the weekly schedule fixed input (epoch time) as a request made now', async () => {
     // Prepare
     const { deps, state } = setup();

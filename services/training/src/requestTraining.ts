@@ -88,7 +88,12 @@ export function normaliseTrigger(trigger: TrainingTrigger, now: Date): Normalise
       reason: trigger.reason,
       idempotencyKey: trigger.idempotency_key,
       requestedAt,
-      cutoff: trigger.cutoff ? new Date(trigger.cutoff) : now,
+      // A snapshot of the future holds nothing more than now's, and as the last-training mark
+      // it would keep every new-data trigger below its threshold until then.
+      cutoff:
+        trigger.cutoff && Date.parse(trigger.cutoff) < now.getTime()
+          ? new Date(trigger.cutoff)
+          : now,
       ...(trigger.detail ? { detail: trigger.detail } : {}),
       thresholdCheck: false,
     };
