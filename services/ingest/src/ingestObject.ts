@@ -22,7 +22,12 @@ import { createLogger, type Log } from '@cancer-mlops/shared/runtime/logger.ts';
 import { isS3TestEvent, parseS3Records } from '@cancer-mlops/shared/runtime/s3Event.ts';
 import { logicalName, type NameContext } from '@cancer-mlops/shared/topology/names.ts';
 import { deriveRecordId, pseudonymise, PSEUDONYM_SECRET } from './identity.ts';
-import { mapHeader, type ColumnMap } from './parse/header.ts';
+import {
+  AMBIGUOUS_TARGET_REASON,
+  isAmbiguousTarget,
+  mapHeader,
+  type ColumnMap,
+} from './parse/header.ts';
 import { readCsvRecords, readJsonLines } from './parse/readers.ts';
 import { peek, sniffFormat, type FileFormat } from './parse/sniff.ts';
 import {
@@ -381,6 +386,10 @@ function jsonRow(
   const seen = new Set<string>();
   const reasons: FieldReason[] = [];
   for (const [key, value] of Object.entries(object)) {
+    if (isAmbiguousTarget(key)) {
+      reasons.push({ field: 'diagnosis', reason: AMBIGUOUS_TARGET_REASON });
+      continue;
+    }
     const name = index.get(normaliseHeader(key));
     if (name === undefined) {
       if (ignored.size < 100) ignored.add(key.slice(0, 64));

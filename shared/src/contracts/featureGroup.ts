@@ -139,7 +139,6 @@ export function aliasIndex(group: FeatureGroup = WDBC_FEATURE_GROUP): Map<string
     ['note', 'pathology_note'],
     ['pathology report', 'pathology_note'],
     ['report', 'pathology_note'],
-    ['target', 'diagnosis'],
     ['label', 'diagnosis'],
     ['risk score', 'malignancy_risk_score'],
     ['timestamp', 'event_time'],

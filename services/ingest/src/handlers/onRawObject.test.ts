@@ -196,7 +196,7 @@ describe('Handler: ingest.onRawObject', () => {
       const t = setup();
       const sklearnHeader = [
         'id',
-        'target',
+        'diagnosis',
         'mean radius',
         'mean texture',
         'mean perimeter',
@@ -321,6 +321,21 @@ describe('Handler: ingest.onRawObject', () => {
         quarantined: 3,
         ignored_columns: ['hospital_ward'],
       });
+    });
+
+    it('quarantines an object with a `target` key instead of guessing which way 0/1 go', async () => {
+      const t = setup();
+      const measurements = Object.fromEntries(
+        WDBC_FEATURES.map((f, i) => [f, Number(wdbcRows[0][i + 2])]),
+      );
+      await t.drop(
+        'incoming/sk.jsonl',
+        `${JSON.stringify({ record_id: 's1', target: 0, ...measurements })}\n`,
+      );
+      expect(t.records()).toEqual([]);
+      expect(t.errors('quarantine/sk.jsonl.errors.jsonl')[0].reasons).toEqual([
+        { field: 'diagnosis', reason: expect.stringMatching(/target.*ambiguous/) },
+      ]);
     });
   });
 

@@ -30,6 +30,14 @@ describe('Function: mapHeader', () => {
     });
   });
 
+  it('refuses a `target` column rather than guess which way its 0/1 codes go', () => {
+    // scikit-learn's breast-cancer frame codes target 0 = malignant: read as 1 = malignant,
+    // every label would be flipped, silently.
+    const result = mapHeader(['id', ...WDBC_FEATURES, 'Target'], WDBC_FEATURE_GROUP);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(/target.*ambiguous.*0 = malignant.*diagnosis/);
+  });
+
   it('refuses a header that names a column twice', () => {
     expect(mapHeader(['id', 'record_id', ...WDBC_FEATURES], WDBC_FEATURE_GROUP)).toEqual({
       ok: false,

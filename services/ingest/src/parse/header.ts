@@ -16,6 +16,17 @@ export interface ColumnMap {
 
 export type HeaderResult = { ok: true; map: ColumnMap } | { ok: false; reason: string };
 
+/**
+ * Why a `target` column (or JSON key) is refused rather than read as the diagnosis: its 0/1
+ * codes go both ways. scikit-learn's breast-cancer data, where such files come from, codes
+ * 0 = malignant; read with this system's 1 = malignant, every label would flip, silently.
+ */
+export const AMBIGUOUS_TARGET_REASON =
+  'a `target` column is ambiguous: scikit-learn codes its breast-cancer target 0 = malignant, ' +
+  'the opposite of 1 = malignant here; rename it diagnosis and code it M/B (or 1 = malignant)';
+
+export const isAmbiguousTarget = (name: string): boolean => normaliseHeader(name) === 'target';
+
 /** The original UCI `wdbc.data` layout: id, diagnosis, then the 30 measurements in order. */
 export const wdbcLayout = (group: FeatureGroup): string[] => [
   'record_id',
@@ -53,6 +64,7 @@ export function mapHeader(
         `(expected e.g. ${listNames(group.features.slice(0, 3).map((f) => f.name))}, or the 32-column UCI WDBC layout without a header)`,
     };
   }
+  if (fields.some(isAmbiguousTarget)) return { ok: false, reason: AMBIGUOUS_TARGET_REASON };
   const seen = new Map<string, number>();
   for (const [i, c] of columns.entries()) {
     if (c === undefined) continue;
