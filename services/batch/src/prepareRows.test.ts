@@ -249,6 +249,16 @@ describe('Class: CsvRowPreparer', () => {
     await expect(prepare('[{"a":1}]')).rejects.toThrow(/JSON array/);
   });
 
+  it('names a UTF-16 file as such, as ingest does, not as binary', () => {
+    for (const bytes of [
+      Buffer.from(`\uFEFF${HEADER}\n`, 'utf16le'),
+      Buffer.from(`\uFEFF${HEADER}\n`, 'utf16le').swap16(),
+    ])
+      expect(() => sniffFormat(bytes)).toThrow(
+        new FileRefusedError('the file is UTF-16 encoded; save it as UTF-8 CSV or JSON Lines'),
+      );
+  });
+
   it('reports an unclosed quote as one bad row and keeps the rows before it', async () => {
     const { output, errors } = await prepare(
       `${HEADER},pathology_note\n${line('q1', ROW_1, 3)},\n${line('q2', ROW_1, 3)},"never closed\n`,
