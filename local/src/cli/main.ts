@@ -25,7 +25,7 @@ const USAGE = `usage: mlops <command> [options]            (every command takes 
   batch FILE                                    put FILE into batch-in/
   status [--json]                               stages, queues, the deployed model
   dlq list QUEUE | dlq redrive QUEUE            dead letters and their errors
-  models list | status | show V | approve V | reject V --reason R | rollback --reason R [--to V]
+  models list | status | show V | approve V [--reason R] | reject V --reason R | rollback --reason R [--to V]
   train [--reason TEXT] [--cutoff ISO]          request a training now
   predict --file F | --<feature> N … [--note T | --score N]
                                                 one prediction through the running API

@@ -150,6 +150,27 @@ describe('Function: modelsApprove / modelsReject', () => {
     });
   });
 
+  it('overrides the policy’s rejection only with a reason, and says it is an override', async () => {
+    // Prepare: v1 as the approval policy leaves a model trained on too few cases.
+    const { deps, registry, ledger } = setup();
+    const p = await registry.seed({ metrics: { roc_auc: 0.9 }, status: 'Rejected' });
+
+    // Act
+    const refused = modelsApprove(deps, 'v1', undefined);
+    const out = await modelsApprove(deps, 'v1', 'validated on the 2025 cohort by hand');
+
+    // Assess
+    await expect(refused).rejects.toThrow(UsageError);
+    await expect(refused).rejects.toThrow(/rejected.*--reason/);
+    expect(out.text).toMatch(/overrid/);
+    expect((await registry.get(p.arn))!.status).toBe('Approved');
+    expect((await ledger.entries()).at(-1)).toMatchObject({
+      action: 'approved',
+      reason: 'approved by ana over the policy’s rejection: validated on the 2025 cohort by hand',
+      details: { previous_status: 'Rejected' },
+    });
+  });
+
   it('rejects with a reason, and refuses to reject the serving model', async () => {
     // Prepare
     const { deps, registry, served } = setup();

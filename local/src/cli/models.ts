@@ -141,7 +141,7 @@ export async function modelsShow(deps: ModelsCliDeps, ref: string | undefined): 
 export async function modelsApprove(
   deps: ModelsCliDeps,
   ref: string | undefined,
-  reason = 'approved by an operator',
+  reason?: string,
 ): Promise<CliResult> {
   const p = await resolve(deps, ref);
   if (p.status === 'Approved')
@@ -149,8 +149,18 @@ export async function modelsApprove(
       text: `v${p.version} is already approved.`,
       json: { version: p.version, status: p.status, changed: false },
     };
+  // Approving what the policy (or a person) rejected puts it on the endpoint at once: an
+  // override, which the ledger must explain as a reject or a rollback is explained.
+  const override = p.status === 'Rejected';
+  if (override && !reason)
+    throw new UsageError(
+      `v${p.version} was rejected (${(p.approvalDescription ?? 'no reason recorded').slice(0, 200)}); ` +
+        `to deploy it anyway, say why: mlops models approve ${p.version} --reason "<why>"`,
+    );
   const actor = `operator:${deps.actor}`;
-  const description = `approved by ${deps.actor}: ${reason}`;
+  const description = override
+    ? `approved by ${deps.actor} over the policy’s rejection: ${reason}`
+    : `approved by ${deps.actor}: ${reason ?? 'approved by an operator'}`;
   await deps.ledger.append({
     action: 'approved',
     version: p.version,
@@ -161,7 +171,9 @@ export async function modelsApprove(
   });
   await deps.registry.updateApproval(p.arn, 'Approved', description);
   return {
-    text: `v${p.version} approved; it will be deployed (watch mlops status).`,
+    text: override
+      ? `v${p.version} approved, overriding its rejection; it will be deployed (watch mlops status).`
+      : `v${p.version} approved; it will be deployed (watch mlops status).`,
     json: { version: p.version, status: 'Approved', changed: true, description },
   };
 }

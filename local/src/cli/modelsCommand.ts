@@ -62,7 +62,7 @@ export async function modelsCommand(ctx: CommandContext, argv: string[]): Promis
       );
     default:
       throw new UsageError(
-        'usage: mlops models list | status | show V | approve V | reject V --reason R | rollback --reason R [--to V]',
+        'usage: mlops models list | status | show V | approve V [--reason R] | reject V --reason R | rollback --reason R [--to V]',
       );
   }
 }
