@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { LocalRuntime } from '../runtime.ts';
+import { UsageError } from './args.ts';
 
 /**
  * Some commands need the mesh (approving a model emits an event a function must react to;
@@ -122,8 +123,9 @@ export function controlHandler(runtime: LocalRuntime) {
     try {
       exitCode = await execute(runtime, request.command, request.argv.map(String), out);
     } catch (e) {
-      out(`error: ${e instanceof Error ? e.message : String(e)}`);
-      exitCode = 1;
+      // As main() answers without a live runtime: 2 for a usage error, 1 for a failure.
+      out(`mlops ${request.command}: ${e instanceof Error ? e.message : String(e)}`);
+      exitCode = e instanceof UsageError ? 2 : 1;
     }
     return { statusCode: 200, body: JSON.stringify({ exitCode, output: chunks.join('') }) };
   };
