@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { RUNTIME_DB_FILE } from '../db.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Options every command takes. */
@@ -31,6 +33,19 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
 /** `--state DIR`, else MLOPS_STATE, else `.mlops/` in the current folder. */
 export function stateDirOf(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(flag ?? env.MLOPS_STATE ?? '.mlops');
+}
+
+/**
+ * The state folder of a command that reads what ran: refused when nothing has run there, so
+ * a command typed in the wrong folder says so instead of creating an empty state and
+ * reporting zeros (or starting a runtime) there. `start`, `drop` and `batch` create it.
+ */
+export function existingStateDir(stateDir: string): string {
+  if (!fs.existsSync(path.join(stateDir, RUNTIME_DB_FILE)))
+    throw new UsageError(
+      `no state in ${stateDir}: nothing has run with this state folder (npm start creates it; or pass --state DIR)`,
+    );
+  return stateDir;
 }
 
 /** The state folder of a command line, read before the command itself parses it. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { LocalRuntime } from '../runtime.ts';
-import { UsageError } from './args.ts';
+import { UsageError, existingStateDir } from './args.ts';
 
 /**
  * Some commands need the mesh (approving a model emits an event a function must react to;
@@ -70,7 +70,7 @@ export async function runWithRuntime(
     process.stdout.write(answer.output ?? `${answer.message ?? res.statusText}\n`);
     return answer.exitCode ?? 1;
   }
-  const runtime = await LocalRuntime.start({ stateDir, port: 0 });
+  const runtime = await LocalRuntime.start({ stateDir: existingStateDir(stateDir), port: 0 });
   try {
     const code = await execute(runtime, name, argv, (line = '') =>
       process.stdout.write(`${line}\n`),

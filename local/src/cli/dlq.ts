@@ -1,6 +1,6 @@
 import { dlqName, queueName } from '@cancer-mlops/shared/topology/names.ts';
 import { openLocalState } from '../localState.ts';
-import { UsageError, parse, stateDirOf } from './args.ts';
+import { UsageError, existingStateDir, parse, stateDirOf } from './args.ts';
 
 /** `mlops dlq list QUEUE` / `mlops dlq redrive QUEUE` (QUEUE is the logical name, e.g. notes-to-score). */
 export async function dlqCommand(argv: string[]): Promise<number> {
@@ -8,7 +8,7 @@ export async function dlqCommand(argv: string[]): Promise<number> {
   const [action, queue] = positionals;
   if (!['list', 'redrive'].includes(action ?? '') || !queue)
     throw new UsageError('usage: mlops dlq list|redrive QUEUE');
-  const state = openLocalState(stateDirOf(values.state));
+  const state = openLocalState(existingStateDir(stateDirOf(values.state)));
   try {
     const physical = queueName(state.names, queue);
     if (!state.queues.hasQueue(physical)) {

@@ -1,5 +1,5 @@
 import { openLocalState } from '../localState.ts';
-import { UsageError, parse, peekStateDir, stateDirOf } from './args.ts';
+import { UsageError, existingStateDir, parse, peekStateDir, stateDirOf } from './args.ts';
 import { putFile } from './files.ts';
 import { formatStatus, readStatus } from './status.ts';
 import { DEFAULT_PORT, start } from './start.ts';
@@ -59,7 +59,7 @@ const commands: Record<string, Command> = {
 
   async status(argv) {
     const { values } = parse(argv, {});
-    const state = openLocalState(stateDirOf(values.state));
+    const state = openLocalState(existingStateDir(stateDirOf(values.state)));
     try {
       const status = await readStatus(state);
       console.log(values.json ? JSON.stringify(status, null, 2) : formatStatus(status));
