@@ -7,6 +7,7 @@ import {
   type ModelInputValidator,
 } from '@cancer-mlops/shared/domain/validation/modelInput.ts';
 import type { NoteScorer } from '@cancer-mlops/shared/ports/noteScorer.ts';
+import { unsafeRecordIdReason } from '@cancer-mlops/shared/domain/validation/recordId.ts';
 import { CsvScanner, fieldText, type CsvRecordSink } from './csvScanner.ts';
 import { MISSING_NUMBER, parseNumberBytes, type NumberSpan } from './numberBytes.ts';
 import { Limiter, OutputAssembler, type AssemblerOptions } from './preparedOutput.ts';
@@ -171,15 +172,8 @@ abstract class RowPreparer {
       return { field: 'record_id', reason: `longer than ${MAX_RECORD_ID_CHARS} characters` };
     if (/[",\r\n]/.test(id))
       return { field: 'record_id', reason: 'contains a comma, a quote or a line break' };
-    // eslint-disable-next-line no-control-regex -- control characters are what is refused
-    if (/[\u0000-\u001f\u007f]/.test(id))
-      return { field: 'record_id', reason: 'contains a control character' };
-    if (FORMULA_START.test(id) && !PLAIN_NUMBER.test(id))
-      return {
-        field: 'record_id',
-        reason: 'starts with =, +, -, @ or a tab, which a spreadsheet would run as a formula',
-      };
-    return undefined;
+    const unsafe = unsafeRecordIdReason(id);
+    return unsafe === undefined ? undefined : { field: 'record_id', reason: unsafe };
   }
 }
 
@@ -803,13 +797,6 @@ function isBlank(buf: Buffer, n: number, starts: Int32Array, ends: Int32Array): 
 }
 
 /** An unquoted id cell that can be copied as is: no spaces to trim, no quote, not a missing marker. */
-/**
- * Output files are opened in spreadsheets, which run a cell starting with one of these as a
- * formula (CSV injection); an id that is just a signed number is safe.
- */
-const FORMULA_START = /^[=+\-@\t]/;
-const PLAIN_NUMBER = /^[+-]?\d+(?:\.\d+)?$/;
-
 function isBareId(buf: Buffer, start: number, end: number): boolean {
   if (end === start) return false;
   const first = buf[start];

@@ -4,6 +4,7 @@ import {
   parseDiagnosis,
   parseEventTime,
   parseIdentifier,
+  parseRecordId,
   parseMeasurement,
   parseNote,
   parseRiskScore,
@@ -53,7 +54,7 @@ export function validateFields(
     return undefined;
   };
 
-  const recordId = take('record_id', parseIdentifier(fields.get('record_id')));
+  const recordId = take('record_id', parseRecordId(fields.get('record_id')));
   if (recordId !== undefined) row.record_id = recordId;
   const patientId = take('patient_id', parseIdentifier(fields.get('patient_id')));
   const eventTime = take('event_time', parseEventTime(fields.get('event_time'), options.now));

@@ -4,6 +4,7 @@ import {
   parseDiagnosis,
   parseEventTime,
   parseIdentifier,
+  parseRecordId,
   parseMeasurement,
   parseNote,
   parseNumber,
@@ -126,6 +127,19 @@ describe('Module: values', () => {
         kind: 'invalid',
         reason: 'longer than 128 characters',
       });
+    });
+    it('refuses record ids a spreadsheet would run as a formula, or with control characters', () => {
+      // Record ids reach the training datasets (CSV), as in batch output: the same rule.
+      expect(parseRecordId('=HYPERLINK("x")')).toEqual({
+        kind: 'invalid',
+        reason: 'starts with =, +, -, @ or a tab, which a spreadsheet would run as a formula',
+      });
+      expect(parseRecordId('a\u0007b')).toEqual({
+        kind: 'invalid',
+        reason: 'contains a control character',
+      });
+      expect(parseRecordId('-42')).toEqual({ kind: 'value', value: '-42' });
+      expect(parseRecordId('842302-b, left')).toEqual({ kind: 'value', value: '842302-b, left' });
     });
     it('refuses notes over 100,000 characters', () => {
       expect(parseNote('x'.repeat(100_000)).kind).toBe('value');

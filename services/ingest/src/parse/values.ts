@@ -1,3 +1,4 @@
+import { unsafeRecordIdReason } from '@cancer-mlops/shared/domain/validation/recordId.ts';
 import type { Diagnosis } from '@cancer-mlops/shared/contracts/record.ts';
 import type { FeatureGroup } from '@cancer-mlops/shared/contracts/featureGroup.ts';
 
@@ -130,6 +131,14 @@ export function parseIdentifier(v: RawValue, max = 128): Parsed<string> {
   const id = v.trim();
   if (id.length > max) return { kind: 'invalid', reason: `longer than ${max} characters` };
   return { kind: 'value', value: id };
+}
+
+/** A record id: an identifier that is also safe in the CSV files it travels into. */
+export function parseRecordId(v: RawValue): Parsed<string> {
+  const id = parseIdentifier(v);
+  if (id.kind !== 'value') return id;
+  const unsafe = unsafeRecordIdReason(id.value);
+  return unsafe === undefined ? id : { kind: 'invalid', reason: unsafe };
 }
 
 /** Notes longer than this are refused: nobody's pathology report is a book. */
