@@ -77,6 +77,29 @@ describe('Handler: inference.deployModel', () => {
     ]);
   });
 
+  it('fails a deployment still in progress at its deadline, so it is retried, and records it once it serves', async () => {
+    // Prepare: a blue/green update that outlasts the function's wait (baking, provisioning).
+    const { handler, endpoints, ledger, events, approved, eventFor } = await setup();
+    const v1 = await approved();
+    endpoints.slowNext = true;
+
+    // Act: the first attempt runs out of time; Lambda's asynchronous retry comes back later.
+    const first = handler(eventFor(v1), lambdaContext());
+    await expect(first).rejects.toThrow(/v1 is still being deployed/);
+    const recordedMeanwhile = await ledger.serving();
+    endpoints.completePending();
+    const second = await handler(eventFor(v1), lambdaContext());
+
+    // Assess
+    expect(recordedMeanwhile).toBeNull();
+    expect(second).toEqual({ outcome: 'deployed', version: 1, previous: null });
+    expect(endpoints.deployed).toHaveLength(1);
+    expect(await ledger.serving()).toMatchObject({ version: 1, package_arn: v1.arn });
+    expect(events.events.map((e) => [e['detail-type'], e.detail])).toEqual([
+      ['ModelDeployed', expect.objectContaining({ model_version: '1', previous_version: null })],
+    ]);
+  });
+
   it('replaces the serving model and names the previous one', async () => {
     // Prepare
     const { handler, approved, eventFor, events } = await setup();

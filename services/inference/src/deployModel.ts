@@ -3,6 +3,7 @@ import { ourEvent, type EventBridgeEnvelope } from '@cancer-mlops/shared/contrac
 import type { EventPublisher } from '@cancer-mlops/shared/ports/messaging.ts';
 import {
   DeploymentFailedError,
+  type DeployedModel,
   type Endpoints,
   type ModelRegistry,
 } from '@cancer-mlops/shared/ports/sagemaker.ts';
@@ -33,9 +34,13 @@ export interface DeployModelDeps {
   metrics?: MetricsSink;
 }
 
+/** The update outlasted the wait: thrown so the invocation is retried, not dropped. */
+export class DeploymentInProgressError extends Error {
+  override readonly name = 'DeploymentInProgressError';
+}
+
 export type DeployOutcome =
   | { outcome: 'deployed'; version: number; previous: number | null }
-  | { outcome: 'in-progress'; version: number }
   | { outcome: 'already-serving'; version: number }
   | { outcome: 'rolled-back'; version: number; serving: number | null; reason: string }
   | { outcome: 'ignored'; reason: string };
@@ -69,11 +74,7 @@ async function deployApproved(
 
   const before = await deps.endpoints.current();
   const approval = pkg.approvalDescription ?? 'approved';
-  if (before?.packageArn === pkg.arn) {
-    // A repeated event (SageMaker may send more than one): only make sure the ledger knows.
-    const recorded = await deps.ledger.serving();
-    if (recorded?.package_arn === pkg.arn)
-      return { outcome: 'already-serving', version: pkg.version };
+  const promote = async (current: DeployedModel, previous: number | null) => {
     await deps.ledger.append(
       {
         action: 'promoted',
@@ -83,33 +84,7 @@ async function deployApproved(
         reason: approval,
         serving: pkg.version,
         serving_package_arn: pkg.arn,
-        endpoint: before.endpoint,
-      },
-      `promoted-v${pkg.version}-${event.id}`,
-    );
-    return { outcome: 'already-serving', version: pkg.version };
-  }
-
-  try {
-    const result = await deps.endpoints.deploy(pkg);
-    if (result.status === 'InProgress') {
-      deps.log?.info('deployment still in progress', {
-        version: pkg.version,
-        endpoint: result.current.endpoint,
-      });
-      return { outcome: 'in-progress', version: pkg.version };
-    }
-    const previous = result.previous?.version ?? null;
-    await deps.ledger.append(
-      {
-        action: 'promoted',
-        version: pkg.version,
-        package_arn: pkg.arn,
-        actor: 'deployer',
-        reason: approval,
-        serving: pkg.version,
-        serving_package_arn: pkg.arn,
-        endpoint: result.current.endpoint,
+        endpoint: current.endpoint,
         details: { previous_version: previous },
       },
       `promoted-v${pkg.version}-${event.id}`,
@@ -118,13 +93,35 @@ async function deployApproved(
       ourEvent('ModelDeployed', {
         model_version: String(pkg.version),
         model_package_arn: pkg.arn,
-        endpoint: result.current.endpoint,
+        endpoint: current.endpoint,
         previous_version: previous === null ? null : String(previous),
-        deployed_at: result.current.deployedAt.toISOString(),
+        deployed_at: current.deployedAt.toISOString(),
       }),
     ]);
     deps.log?.info('model deployed', { version: pkg.version, previous });
-    return { outcome: 'deployed', version: pkg.version, previous };
+    return { outcome: 'deployed' as const, version: pkg.version, previous };
+  };
+
+  if (before?.packageArn === pkg.arn) {
+    // A repeated event (SageMaker may send more than one), or the retry of a deployment that
+    // outlasted its wait and has finished since: record and announce it once.
+    const recorded = await deps.ledger.serving();
+    if (recorded?.package_arn === pkg.arn)
+      return { outcome: 'already-serving', version: pkg.version };
+    return promote(before, recorded?.version ?? null);
+  }
+
+  try {
+    const result = await deps.endpoints.deploy(pkg);
+    if (result.status === 'InProgress') {
+      // Failing the invocation makes Lambda retry it (twice, minutes apart); the retry
+      // waits for the same update (the Endpoints port resumes it) and records it.
+      throw new DeploymentInProgressError(
+        `v${pkg.version} is still being deployed to ${result.current.endpoint} (blue/green); ` +
+          'the retry of this event records it once it serves',
+      );
+    }
+    return await promote(result.current, result.previous?.version ?? null);
   } catch (e) {
     if (!(e instanceof DeploymentFailedError)) throw e;
     const serving = e.previous;

@@ -222,22 +222,35 @@ export class FakeEndpoints implements Endpoints {
   serving: DeployedModel | null = null;
   readonly deployed: ModelPackage[] = [];
   failNext?: string;
+  /** The next deploy outlasts its wait (InProgress); completePending() finishes it later. */
+  slowNext = false;
+  private pending: DeployedModel | undefined;
   constructor(private readonly now: () => Date = () => new Date()) {}
+  completePending(): void {
+    if (this.pending) this.serving = this.pending;
+    this.pending = undefined;
+  }
   async deploy(pkg: ModelPackage): Promise<DeployResult> {
     if (this.failNext) {
       const reason = this.failNext;
       this.failNext = undefined;
       throw new DeploymentFailedError(reason, this.serving);
     }
-    const previous = this.serving;
-    this.serving = {
+    const target: DeployedModel = {
       endpoint: 'cancer-mlops-test-endpoint',
       version: pkg.version,
       packageArn: pkg.arn,
       deployedAt: this.now(),
     };
     this.deployed.push(pkg);
-    return { status: 'InService', current: this.serving, previous };
+    const previous = this.serving;
+    if (this.slowNext) {
+      this.slowNext = false;
+      this.pending = target;
+      return { status: 'InProgress', current: target, previous };
+    }
+    this.serving = target;
+    return { status: 'InService', current: target, previous };
   }
   async current() {
     return this.serving;

@@ -120,6 +120,30 @@ describe('Adapter: buildSageMakerEndpoints', () => {
       });
     });
 
+    it('waits for an update of the same version already under way instead of starting another', async () => {
+      // Prepare: the retry of a deployment that outlasted its wait; v1 still serves meanwhile.
+      const v2Config = 'cancer-mlops-test-config-v2-20260105033000';
+      sm.on(DescribeEndpointCommand)
+        .resolvesOnce(
+          endpoint('cancer-mlops-test-config-v1-20260101000000', 'Updating', {
+            PendingDeploymentSummary: { EndpointConfigName: v2Config },
+          }),
+        )
+        .resolves(endpoint(v2Config, 'InService'));
+
+      // Act
+      const out = await endpoints.deploy(pkg(2));
+
+      // Assess
+      expect(out).toMatchObject({
+        status: 'InService',
+        current: { version: 2, packageArn: pkgArn(2) },
+        previous: { version: 1 },
+      });
+      expect(sm.commandCalls(CreateEndpointConfigCommand)).toHaveLength(0);
+      expect(sm.commandCalls(UpdateEndpointCommand)).toHaveLength(0);
+    });
+
     it('creates the endpoint when none exists, and waits for InService', async () => {
       // Prepare
       sm.on(DescribeEndpointCommand)

@@ -19,6 +19,7 @@ import {
   NoEndpointError,
   type DeployedModel,
   type Endpoints,
+  type ModelPackage,
 } from '../ports/sagemaker.ts';
 import { modelPackageGroup } from '../topology/common.ts';
 import { bucketName, resourceName, type NameContext } from '../topology/names.ts';
@@ -71,8 +72,7 @@ export function buildSageMakerEndpoints(
     }
   };
 
-  const current = async (): Promise<DeployedModel | null> => {
-    const d = await describe();
+  const deployedOf = (d: DescribeEndpointOutput | undefined): DeployedModel | null => {
     if (!d || !d.EndpointConfigName) return null;
     const version = versionOfConfig(d.EndpointConfigName);
     // Creating for the first time, or a failed first creation: nothing serves.
@@ -85,86 +85,106 @@ export function buildSageMakerEndpoints(
       deployedAt: d.LastModifiedTime ?? d.CreationTime ?? new Date(0),
     };
   };
+  const current = async (): Promise<DeployedModel | null> => deployedOf(await describe());
+
+  /** The config of an update (or first creation) under way, if there is one. */
+  const inFlightConfig = (d: DescribeEndpointOutput | undefined): string | undefined =>
+    d?.EndpointStatus === 'Updating'
+      ? d.PendingDeploymentSummary?.EndpointConfigName
+      : d?.EndpointStatus === 'Creating'
+        ? d.EndpointConfigName
+        : undefined;
+
+  /** Creates the model (once per version) and a config, then creates or updates the endpoint. */
+  const startDeployment = async (pkg: ModelPackage): Promise<string> => {
+    const stamp = now().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+    // One SageMaker Model per package version, named as batch transform expects it.
+    const ModelName = deployedModelName(names, pkg.version);
+    const EndpointConfigName = resourceName(names, `config-v${pkg.version}-${stamp}`);
+    try {
+      await sm.send(
+        new CreateModelCommand({
+          ModelName,
+          ExecutionRoleArn: config.SAGEMAKER_ROLE_ARN,
+          PrimaryContainer: { ModelPackageName: pkg.arn },
+          EnableNetworkIsolation: true,
+        }),
+      );
+    } catch (e) {
+      // Deployed before (a rollback to it, a retried deployment): the model is the same package.
+      if (!(isAwsError(e, ['ValidationException']) && /already exist/i.test((e as Error).message)))
+        throw e;
+    }
+    await sm.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName,
+        ProductionVariants: [
+          {
+            VariantName: VARIANT,
+            ModelName,
+            InitialInstanceCount: config.ENDPOINT_INSTANCE_COUNT,
+            InstanceType: config.ENDPOINT_INSTANCE_TYPE as ProductionVariantInstanceType,
+            InitialVariantWeight: 1,
+          },
+        ],
+        DataCaptureConfig: {
+          EnableCapture: true,
+          InitialSamplingPercentage: 100,
+          DestinationS3Uri: `s3://${bucketName(names, 'artifacts')}/${CAPTURE_PREFIX}`,
+          CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+          CaptureContentTypeHeader: {
+            CsvContentTypes: ['text/csv'],
+            JsonContentTypes: ['application/json'],
+          },
+        },
+      }),
+    );
+
+    const existing = await describe();
+    if (!existing) {
+      await sm.send(new CreateEndpointCommand({ EndpointName, EndpointConfigName }));
+    } else {
+      await sm.send(
+        new UpdateEndpointCommand({
+          EndpointName,
+          EndpointConfigName,
+          DeploymentConfig: {
+            BlueGreenUpdatePolicy: {
+              TrafficRoutingConfiguration: {
+                Type: 'ALL_AT_ONCE',
+                WaitIntervalInSeconds: config.ENDPOINT_BAKE_SECONDS,
+              },
+              TerminationWaitInSeconds: config.ENDPOINT_TERMINATION_WAIT_SECONDS,
+              MaximumExecutionTimeoutInSeconds: Math.max(
+                600,
+                Math.min(
+                  28_800,
+                  config.ENDPOINT_BAKE_SECONDS + config.ENDPOINT_TERMINATION_WAIT_SECONDS + 1800,
+                ),
+              ),
+            },
+            AutoRollbackConfiguration: { Alarms: alarms.map((AlarmName) => ({ AlarmName })) },
+          },
+        }),
+      );
+    }
+
+    return EndpointConfigName;
+  };
 
   return {
     current,
 
     async deploy(pkg) {
-      const stamp = now().toISOString().replace(/[-:T]/g, '').slice(0, 14);
-      // One SageMaker Model per package version, named as batch transform expects it.
-      const ModelName = deployedModelName(names, pkg.version);
-      const EndpointConfigName = resourceName(names, `config-v${pkg.version}-${stamp}`);
-      const previous = await current();
-
-      try {
-        await sm.send(
-          new CreateModelCommand({
-            ModelName,
-            ExecutionRoleArn: config.SAGEMAKER_ROLE_ARN,
-            PrimaryContainer: { ModelPackageName: pkg.arn },
-            EnableNetworkIsolation: true,
-          }),
-        );
-      } catch (e) {
-        // Deployed before (a rollback to it, a retried deployment): the model is the same package.
-        if (!(
-          isAwsError(e, ['ValidationException']) && /already exist/i.test((e as Error).message)
-        ))
-          throw e;
-      }
-      await sm.send(
-        new CreateEndpointConfigCommand({
-          EndpointConfigName,
-          ProductionVariants: [
-            {
-              VariantName: VARIANT,
-              ModelName,
-              InitialInstanceCount: config.ENDPOINT_INSTANCE_COUNT,
-              InstanceType: config.ENDPOINT_INSTANCE_TYPE as ProductionVariantInstanceType,
-              InitialVariantWeight: 1,
-            },
-          ],
-          DataCaptureConfig: {
-            EnableCapture: true,
-            InitialSamplingPercentage: 100,
-            DestinationS3Uri: `s3://${bucketName(names, 'artifacts')}/${CAPTURE_PREFIX}`,
-            CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
-            CaptureContentTypeHeader: {
-              CsvContentTypes: ['text/csv'],
-              JsonContentTypes: ['application/json'],
-            },
-          },
-        }),
-      );
-
-      const existing = await describe();
-      if (!existing) {
-        await sm.send(new CreateEndpointCommand({ EndpointName, EndpointConfigName }));
-      } else {
-        await sm.send(
-          new UpdateEndpointCommand({
-            EndpointName,
-            EndpointConfigName,
-            DeploymentConfig: {
-              BlueGreenUpdatePolicy: {
-                TrafficRoutingConfiguration: {
-                  Type: 'ALL_AT_ONCE',
-                  WaitIntervalInSeconds: config.ENDPOINT_BAKE_SECONDS,
-                },
-                TerminationWaitInSeconds: config.ENDPOINT_TERMINATION_WAIT_SECONDS,
-                MaximumExecutionTimeoutInSeconds: Math.max(
-                  600,
-                  Math.min(
-                    28_800,
-                    config.ENDPOINT_BAKE_SECONDS + config.ENDPOINT_TERMINATION_WAIT_SECONDS + 1800,
-                  ),
-                ),
-              },
-              AutoRollbackConfiguration: { Alarms: alarms.map((AlarmName) => ({ AlarmName })) },
-            },
-          }),
-        );
-      }
+      const before = await describe();
+      const previous = deployedOf(before);
+      // A deployment of this very version already under way (the retry of one that outlasted
+      // its wait): wait for it; a second UpdateEndpoint would be refused mid-update.
+      const underway = inFlightConfig(before);
+      const EndpointConfigName =
+        underway !== undefined && versionOfConfig(underway) === pkg.version
+          ? underway
+          : await startDeployment(pkg);
 
       const deadline = now().getTime() + config.ENDPOINT_DEPLOY_WAIT_SECONDS * 1000;
       const target: DeployedModel = {
