@@ -31,7 +31,11 @@ export async function dlqCommand(argv: string[]): Promise<number> {
       // Bodies stay out of the listing: they may hold note text.
       console.log(
         JSON.stringify(
-          letters.map(({ body: _b, ...rest }) => ({ ...rest, bodyBytes: _b.length })),
+          letters.map(({ body: _b, ...rest }) => ({
+            ...rest,
+            bodyBytes: _b.length,
+            ...letterSubject(_b),
+          })),
           null,
           2,
         ),
@@ -40,12 +44,39 @@ export async function dlqCommand(argv: string[]): Promise<number> {
     }
     console.log(`${letters.length} dead letter(s) in ${dlqName(state.names, queue)}`);
     for (const l of letters) {
+      const subject = letterSubject(l.body);
+      const about = subject.recordId
+        ? `  record ${subject.recordId}`
+        : subject.request
+          ? `  request ${subject.request}`
+          : '';
       console.log(
-        `- ${l.messageId}  received ${l.receiveCount}x, dead since ${l.deadLetteredAt.toISOString()}\n    ${l.error}`,
+        `- ${l.messageId}${about}  received ${l.receiveCount}x, dead since ${l.deadLetteredAt.toISOString()}\n    ${l.error}`,
       );
     }
     return 0;
   } finally {
     state.close();
   }
+}
+
+/**
+ * What a dead letter is about, so an operator can find the row: the record id of a record
+ * message or the idempotency key of a training request. Nothing else of the body (a note,
+ * the measurements) is shown.
+ */
+export function letterSubject(body: string): { recordId?: string; request?: string } {
+  let message: unknown;
+  try {
+    message = JSON.parse(body);
+  } catch {
+    return {};
+  }
+  if (message === null || typeof message !== 'object') return {};
+  const m = message as { record?: { record_id?: unknown }; idempotency_key?: unknown };
+  const id = m.record?.record_id;
+  if (typeof id === 'string' || typeof id === 'number')
+    return { recordId: String(id).slice(0, 64) };
+  if (typeof m.idempotency_key === 'string') return { request: m.idempotency_key.slice(0, 64) };
+  return {};
 }
