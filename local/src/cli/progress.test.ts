@@ -40,6 +40,24 @@ const pkg = (version: string, st: string, reason: string) => ({
 });
 
 describe('Function: progressLines', () => {
+  it('counts records already stored and dead letters apart, as mlops status does', () => {
+    // Prepare: 624 accepted; 17 were already in the store; 5 notes dead-lettered.
+    const s = status({ ingest: { files: 2, rows: 624, accepted: 624 }, written: 602 });
+    s.stages.features.duplicates = 17;
+    s.queues['notes-to-score'] = { visible: 0, inFlight: 0, delayed: 0, dlq: 5 };
+
+    // Act
+    const lines = progressLines({ trainingRunning: 0, status: s });
+
+    // Assess
+    expect(lines[1]).toBe(
+      '  scoring     619/624 records [########################] 99%, 5 dead-lettered',
+    );
+    expect(lines[2]).toBe(
+      '  features    619/624 written (17 already stored) [########################] 99%',
+    );
+  });
+
   it('says the file is being read while features arrive before ingest has counted it', () => {
     const lines = progressLines({ trainingRunning: 0, status: status({ written: 380 }) });
     expect(lines[0]).toBe('  ingest      reading the dropped file…');

@@ -31,7 +31,10 @@ export function progressLines(v: ProgressView): string[] {
   const written = s.stages.features.written + s.stages.features.duplicates;
   const expected = Math.max(i.accepted, written);
   const scoringBacklog = q('notes-to-score').visible + q('notes-to-score').inFlight;
-  const scored = Math.max(written, expected - scoringBacklog);
+  // Dead letters are not done: they stop short of 100% and are named.
+  const scoringDead = q('notes-to-score').dlq;
+  const scored = Math.max(written, expected - scoringBacklog - scoringDead);
+  const duplicates = s.stages.features.duplicates;
   const dlq = Object.entries(s.queues)
     .filter(([, d]) => d.dlq > 0)
     .map(([n, d]) => `${n}: ${d.dlq}`);
@@ -40,8 +43,8 @@ export function progressLines(v: ProgressView): string[] {
     i.files === 0 && written > 0
       ? '  ingest      reading the dropped file…'
       : `  ingest      ${i.files} file(s), ${i.rows} rows: ${i.accepted} accepted, ${i.quarantined} quarantined`,
-    `  scoring     ${scored}/${expected} records ${bar(scored, expected)}`,
-    `  features    ${written}/${expected} written ${bar(written, expected)}`,
+    `  scoring     ${scored}/${expected} records ${bar(scored, expected)}${scoringDead ? `, ${scoringDead} dead-lettered` : ''}`,
+    `  features    ${written}/${expected} written${duplicates ? ` (${duplicates} already stored)` : ''} ${bar(written, expected)}`,
     `  training    ${trainingLine(v)}`,
     `  registry    ${latest ? `v${latest.version} ${latest.status}${latest.auc !== null ? ` (ROC AUC ${latest.auc.toFixed(4)})` : ''}${latest.status === 'Rejected' ? `: ${firstReason(latest.reason)}` : ''}` : 'no package yet'}`,
     `  deployment  ${s.model.deployed ? `v${s.model.deployed.version} serving` : 'nothing serving yet'}`,
