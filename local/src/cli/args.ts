@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { RUNTIME_DB_FILE } from '../db.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { RUNTIME_DB_FILE } from '../db.ts';
 
 /** Options every command takes. */
 export const COMMON_OPTIONS = {

@@ -8,6 +8,7 @@ import {
 } from '@cancer-mlops/shared/domain/validation/modelInput.ts';
 import type { NoteScorer } from '@cancer-mlops/shared/ports/noteScorer.ts';
 import { unsafeRecordIdReason } from '@cancer-mlops/shared/domain/validation/recordId.ts';
+import { hasUtf16Bom, UTF16_REFUSAL } from '@cancer-mlops/shared/domain/csv/encoding.ts';
 import { CsvScanner, fieldText, type CsvRecordSink } from './csvScanner.ts';
 import { MISSING_NUMBER, parseNumberBytes, type NumberSpan } from './numberBytes.ts';
 import { Limiter, OutputAssembler, type AssemblerOptions } from './preparedOutput.ts';
@@ -60,12 +61,7 @@ export type FileFormat =
 
 /** Content decides, not the file name: exports arrive as `.txt` or with no extension. */
 export function sniffFormat(head: Buffer): FileFormat {
-  // Before the NUL check: a UTF-16 export is full of NULs, and this says what to do about it.
-  if (
-    head.length >= 2 &&
-    ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
-  )
-    throw new FileRefusedError('the file is UTF-16 encoded; save it as UTF-8 CSV or JSON Lines');
+  if (hasUtf16Bom(head)) throw new FileRefusedError(UTF16_REFUSAL);
   let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   while (
     i < head.length &&

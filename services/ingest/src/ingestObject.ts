@@ -386,11 +386,12 @@ function jsonRow(
   const seen = new Set<string>();
   const reasons: FieldReason[] = [];
   for (const [key, value] of Object.entries(object)) {
-    if (isAmbiguousTarget(key)) {
+    const normalised = normaliseHeader(key);
+    if (isAmbiguousTarget(normalised)) {
       reasons.push({ field: 'diagnosis', reason: AMBIGUOUS_TARGET_REASON });
       continue;
     }
-    const name = index.get(normaliseHeader(key));
+    const name = index.get(normalised);
     if (name === undefined) {
       if (ignored.size < 100) ignored.add(key.slice(0, 64));
       continue;

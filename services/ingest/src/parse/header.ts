@@ -25,7 +25,8 @@ export const AMBIGUOUS_TARGET_REASON =
   'a `target` column is ambiguous: scikit-learn codes its breast-cancer target 0 = malignant, ' +
   'the opposite of 1 = malignant here; rename it diagnosis and code it M/B (or 1 = malignant)';
 
-export const isAmbiguousTarget = (name: string): boolean => normaliseHeader(name) === 'target';
+/** Takes a name already through normaliseHeader, as alias lookups do. */
+export const isAmbiguousTarget = (normalised: string): boolean => normalised === 'target';
 
 /** The original UCI `wdbc.data` layout: id, diagnosis, then the 30 measurements in order. */
 export const wdbcLayout = (group: FeatureGroup): string[] => [
@@ -64,7 +65,8 @@ export function mapHeader(
         `(expected e.g. ${listNames(group.features.slice(0, 3).map((f) => f.name))}, or the 32-column UCI WDBC layout without a header)`,
     };
   }
-  if (fields.some(isAmbiguousTarget)) return { ok: false, reason: AMBIGUOUS_TARGET_REASON };
+  if (fields.some((f) => isAmbiguousTarget(normaliseHeader(f))))
+    return { ok: false, reason: AMBIGUOUS_TARGET_REASON };
   const seen = new Map<string, number>();
   for (const [i, c] of columns.entries()) {
     if (c === undefined) continue;

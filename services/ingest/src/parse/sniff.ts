@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { hasUtf16Bom, UTF16_REFUSAL } from '@cancer-mlops/shared/domain/csv/encoding.ts';
 
 export type Delimiter = ',' | ';' | '\t';
 
@@ -16,15 +17,7 @@ export const SNIFF_BYTES = 64 * 1024;
  * exports arrive as `.txt`, `.data` or no extension at all.
  */
 export function sniffFormat(head: Buffer): FileFormat {
-  if (
-    head.length >= 2 &&
-    ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
-  ) {
-    return {
-      kind: 'refused',
-      reason: 'the file is UTF-16 encoded; save it as UTF-8 CSV or JSON Lines',
-    };
-  }
+  if (hasUtf16Bom(head)) return { kind: 'refused', reason: UTF16_REFUSAL };
   if (head.includes(0)) {
     return {
       kind: 'refused',
