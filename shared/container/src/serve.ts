@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { CsvError } from '@cancer-mlops/shared/domain/csv/errors.ts';
-import { parseNumericCsv } from '@cancer-mlops/shared/domain/csv/numeric.ts';
+import { readNumericCsv } from '@cancer-mlops/shared/domain/csv/fastNumeric.ts';
 import type { LoadedModel } from '@cancer-mlops/shared/domain/model/loaded.ts';
 import { loadModel } from '@cancer-mlops/shared/domain/model/loaded.ts';
 import { DEFAULT_PORT, sagemakerPaths } from './paths.ts';
@@ -183,7 +183,7 @@ function parseBody(
   const d = model.features.length;
   if (format === 'csv') {
     try {
-      const { values, rows } = parseNumericCsv(body, d);
+      const { values, rows } = readNumericCsv(body, d);
       return { rows: values, n: rows };
     } catch (err) {
       if (err instanceof CsvError) throw new HttpError(400, `text/csv body, ${err.message}`);

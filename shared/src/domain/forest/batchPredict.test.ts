@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { assembleKernel, KERNEL_WAT, renderKernelModule } from '../../../../scripts/wasm.ts';
+import { assembleKernel, BATCH_KERNEL, renderKernelModule } from '../../../../scripts/wasm.ts';
 import { Rng } from './prng.ts';
 import { predictBatch } from './batchPredict.ts';
 import { trainForest } from './forest.ts';
 import { predictRaw, predictRawScalar } from './predict.ts';
 import type { Forest } from './types.ts';
-
-const GENERATED = fileURLToPath(new URL('./batchKernel.wasm.ts', import.meta.url));
 
 /** n rows of d Gaussian features; the label depends on the first two, with noise. */
 function dataset(n: number, d: number, seed: number): { X: Float64Array; y: Uint8Array } {
@@ -38,10 +35,10 @@ function expectSameAsScalar(forest: Forest, X: Float64Array, n: number): void {
 describe('Function: predictBatch (WebAssembly kernel)', () => {
   it('is assembled from batchKernel.wat exactly as committed', async () => {
     // Act
-    const bytes = await assembleKernel(KERNEL_WAT);
+    const bytes = await assembleKernel(BATCH_KERNEL.wat);
 
     // Assess: run `npm run build:wasm` after editing the .wat.
-    expect(readFileSync(GENERATED, 'utf8')).toBe(renderKernelModule(bytes));
+    expect(readFileSync(BATCH_KERNEL.module, 'utf8')).toBe(renderKernelModule(BATCH_KERNEL, bytes));
   });
 
   it.each([
