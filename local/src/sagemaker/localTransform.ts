@@ -25,6 +25,7 @@ import {
   type EmitEvent,
 } from './container.ts';
 import { ServeClient } from './serveClient.ts';
+import { assemble, miniBatches, parseOutputFilter, TransformJobError } from './transformRecords.ts';
 
 /**
  * SageMaker batch transform on this machine, the way SageMaker runs it: the model's own
@@ -87,18 +88,7 @@ interface Pool {
   users: number;
 }
 
-/** One mini-batch: the model's part of each line, and each line's record id (InputFilter `$[1:]`). */
-interface MiniBatch {
-  payload: Buffer;
-  /** Bytes that joined lines keep from the input (the ids, or the whole lines without a filter). */
-  kept: Buffer;
-  keptEnds: Int32Array;
-  lines: number;
-}
-
-export class TransformJobError extends Error {
-  override readonly name = 'TransformJobError';
-}
+export { TransformJobError, parseOutputFilter };
 
 export class LocalTransformJobs implements TransformJobs {
   private readonly running = new Map<string, Promise<void>>();
@@ -495,172 +485,6 @@ function checkSpec(spec: TransformJobSpec): void {
     );
   }
   if (spec.joinSource === 'Input') parseOutputFilter(spec.outputFilter);
-}
-
-/**
- * OutputFilter over a joined CSV line as column indexes (negative from the end): `$` (all),
- * or `$[i,j,…]`. Returns undefined for `$`.
- */
-export function parseOutputFilter(filter: string): number[] | undefined {
-  if (filter === '$' || filter === '') return undefined;
-  const m = /^\$\[(-?\d+(?:\s*,\s*-?\d+)*)\]$/.exec(filter);
-  if (!m)
-    throw new Error(
-      `ValidationException: the local transform supports OutputFilter "$" or "$[i,j,…]", not ${filter}`,
-    );
-  return m[1].split(',').map((s) => Number(s.trim()));
-}
-
-const LF = 0x0a;
-const CR = 0x0d;
-const COMMA = 0x2c;
-
-/**
- * Splits the input at line breaks into mini-batches of at most `maxBytes` of model input
- * (a single longer line is a batch of its own, as SageMaker sends it), applying InputFilter.
- */
-async function* miniBatches(
-  input: AsyncIterable<Buffer>,
-  maxBytes: number,
-  dropId: boolean,
-): AsyncGenerator<MiniBatch> {
-  let payload = Buffer.allocUnsafe(maxBytes);
-  let p = 0;
-  let kept = Buffer.allocUnsafe(64 * 1024);
-  let k = 0;
-  let keptEnds = new Int32Array(4096);
-  let lines = 0;
-  let carry: Buffer | undefined;
-  const take = (): MiniBatch => {
-    const batch = {
-      payload: payload.subarray(0, p),
-      kept: kept.subarray(0, k),
-      keptEnds: keptEnds.subarray(0, lines),
-      lines,
-    };
-    payload = Buffer.allocUnsafe(maxBytes);
-    kept = Buffer.allocUnsafe(kept.length);
-    keptEnds = new Int32Array(keptEnds.length);
-    p = k = lines = 0;
-    return batch;
-  };
-  const addLine = (buf: Buffer, start: number, end: number): MiniBatch | undefined => {
-    if (end > start && buf[end - 1] === CR) end--;
-    if (end <= start) return undefined; // a blank line is not a record
-    const comma = dropId ? buf.indexOf(COMMA, start) : start - 1;
-    const modelStart = comma === -1 || comma >= end ? end : comma + 1;
-    const keepEnd = dropId ? (comma === -1 || comma >= end ? end : comma) : end;
-    const size = end - modelStart + 1;
-    let full: MiniBatch | undefined;
-    if (p + size > maxBytes && lines > 0) full = take();
-    if (size > payload.length) payload = Buffer.allocUnsafe(size);
-    if (k + (keepEnd - start) > kept.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(kept.length * 2, k + (keepEnd - start)));
-      kept.copy(bigger, 0, 0, k);
-      kept = bigger;
-    }
-    if (lines === keptEnds.length) {
-      const bigger = new Int32Array(keptEnds.length * 2);
-      bigger.set(keptEnds);
-      keptEnds = bigger;
-    }
-    p += buf.copy(payload, p, modelStart, end);
-    payload[p++] = LF;
-    k += buf.copy(kept, k, start, keepEnd);
-    keptEnds[lines++] = k;
-    return full;
-  };
-  for await (const piece of input) {
-    const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece as unknown as string);
-    let buf = chunk;
-    let start = 0;
-    if (carry) {
-      // Only the line cut by the previous chunk is joined, not the whole chunk.
-      const lf = chunk.indexOf(LF);
-      if (lf === -1) {
-        carry = Buffer.concat([carry, chunk]);
-        continue;
-      }
-      const full = addLine(Buffer.concat([carry, chunk.subarray(0, lf)]), 0, carry.length + lf);
-      carry = undefined;
-      if (full) yield full;
-      buf = chunk;
-      start = lf + 1;
-    }
-    for (let lf = buf.indexOf(LF); lf !== -1; lf = buf.indexOf(LF, start)) {
-      const full = addLine(buf, start, lf);
-      if (full) yield full;
-      start = lf + 1;
-    }
-    if (start < buf.length) carry = Buffer.from(buf.subarray(start));
-  }
-  if (carry && carry.length > 0) {
-    const full = addLine(carry, 0, carry.length);
-    if (full) yield full;
-  }
-  if (lines > 0) yield take();
-}
-
-/**
- * The mini-batch's output lines: the model's answer, one line per record, joined to what the
- * input kept (JoinSource Input: input columns, then output columns) and cut by OutputFilter.
- */
-function assemble(
-  batch: MiniBatch,
-  answer: Buffer,
-  join: boolean,
-  pick: number[] | undefined,
-): Buffer {
-  const ends: number[] = [];
-  for (let lf = answer.indexOf(LF); lf !== -1; lf = answer.indexOf(LF, lf + 1)) ends.push(lf);
-  if (answer.length > 0 && answer[answer.length - 1] !== LF) ends.push(answer.length);
-  if (ends.length !== batch.lines) {
-    throw new TransformJobError(
-      `ClientError: the model returned ${ends.length} lines for ${batch.lines} records`,
-    );
-  }
-  if (!join)
-    return answer[answer.length - 1] === LF ? answer : Buffer.concat([answer, Buffer.from('\n')]);
-  const out = Buffer.allocUnsafe(batch.kept.length + answer.length + batch.lines * 2);
-  // The common case, `$[0,-2,-1]` after `$[1:]` with two output columns: the kept id, a
-  // comma, the model's line. Every line of one answer has the same columns.
-  const whole = pick === undefined || isKeptPlusAnswer(pick, answer, 0, ends[0]);
-  let o = 0;
-  let keptStart = 0;
-  let answerStart = 0;
-  for (let i = 0; i < batch.lines; i++) {
-    const keptEnd = batch.keptEnds[i];
-    let answerEnd = ends[i];
-    if (answerEnd > answerStart && answer[answerEnd - 1] === CR) answerEnd--;
-    if (whole) {
-      o += batch.kept.copy(out, o, keptStart, keptEnd);
-      out[o++] = COMMA;
-      o += answer.copy(out, o, answerStart, answerEnd);
-    } else {
-      const fields = [
-        ...batch.kept.toString('utf8', keptStart, keptEnd).split(','),
-        ...answer.toString('utf8', answerStart, answerEnd).split(','),
-      ];
-      const chosen = (pick as number[])
-        .map((c) => fields[c < 0 ? fields.length + c : c] ?? '')
-        .join(',');
-      o += out.write(chosen, o, 'utf8');
-    }
-    out[o++] = LF;
-    keptStart = keptEnd;
-    answerStart = ends[i] + 1;
-  }
-  return out.subarray(0, o);
-}
-
-/** True when `pick` is the first kept column plus every model output column (`$[0,-2,-1]` for two). */
-function isKeptPlusAnswer(pick: number[], answer: Buffer, start: number, end: number): boolean {
-  if (pick[0] !== 0) return false;
-  let columns = 1;
-  for (let i = start; i < end; i++) if (answer[i] === COMMA) columns++;
-  if (pick.length !== columns + 1) return false;
-  for (let j = 1; j < pick.length; j++) if (pick[j] !== j - pick.length) return false;
-  return true;
 }
 
 async function stopServe(server: ServeProcess): Promise<void> {

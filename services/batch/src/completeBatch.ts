@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ourEvent } from '@cancer-mlops/shared/contracts/events.ts';
+import { copySpan } from '@cancer-mlops/shared/domain/copySpan.ts';
 import type { EventPublisher } from '@cancer-mlops/shared/ports/messaging.ts';
 import type { ObjectStore } from '@cancer-mlops/shared/ports/objectStore.ts';
 import { createLogger, type Log } from '@cancer-mlops/shared/runtime/logger.ts';
@@ -173,21 +174,27 @@ class OutputWriter {
   /** Every complete line of `buf`; `rest` is where the incomplete last one starts. */
   private rewrite(buf: Buffer): { out: Buffer; rest: number } {
     const suffix = this.suffix;
+    const rest = buf.lastIndexOf(0x0a) + 1;
     // Each line grows by the suffix less its own line break.
     let lines = 0;
-    for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) lines++;
-    const out = Buffer.allocUnsafe(buf.length + lines * suffix.length);
+    for (let i = buf.indexOf(0x0a); i !== -1 && i < rest; i = buf.indexOf(0x0a, i + 1)) lines++;
+    // The lines go at the tail of the output and are moved to the front one by one, each
+    // written behind the bytes still to read (copyWithin: no per-line copy object).
+    const out = Buffer.allocUnsafe(rest + lines * suffix.length);
+    let a = out.length - rest;
+    buf.copy(out, a, 0, rest);
     let o = 0;
-    let start = 0;
-    for (let lf = buf.indexOf(0x0a); lf !== -1; lf = buf.indexOf(0x0a, start)) {
-      const end = lf > start && buf[lf - 1] === 0x0d ? lf - 1 : lf;
-      if (end > start) {
-        o += buf.copy(out, o, start, end);
-        o += suffix.copy(out, o);
+    while (a < out.length) {
+      const lf = out.indexOf(0x0a, a);
+      const end = lf > a && out[lf - 1] === 0x0d ? lf - 1 : lf;
+      if (end > a) {
+        out.copyWithin(o, a, end);
+        o += end - a;
+        o += copySpan(suffix, 0, suffix.length, out, o);
         this.lines_++;
       }
-      start = lf + 1;
+      a = lf + 1;
     }
-    return { out: out.subarray(0, o), rest: start };
+    return { out: out.subarray(0, o), rest };
   }
 }
