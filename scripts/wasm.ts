@@ -30,7 +30,9 @@ export const NUMERIC_KERNEL = source(
   'shared/src/domain/csv/numericKernel',
   'NUMERIC_KERNEL_WASM_BASE64',
 );
-export const KERNELS = [BATCH_KERNEL, NUMERIC_KERNEL];
+/** The clean-row check of batch preparation. */
+export const CLEAN_ROWS_KERNEL = source('services/batch/src/cleanRows', 'CLEAN_ROWS_WASM_BASE64');
+export const KERNELS = [BATCH_KERNEL, NUMERIC_KERNEL, CLEAN_ROWS_KERNEL];
 
 export async function assembleKernel(path: string): Promise<Uint8Array> {
   const wabt = await initWabt();

@@ -9,6 +9,7 @@ import {
 import type { NoteScorer } from '@cancer-mlops/shared/ports/noteScorer.ts';
 import { unsafeRecordIdReason } from '@cancer-mlops/shared/domain/validation/recordId.ts';
 import { hasUtf16Bom, UTF16_REFUSAL } from '@cancer-mlops/shared/domain/csv/encoding.ts';
+import { CleanRows } from './cleanRowsKernel.ts';
 import { CsvScanner, fieldText, type CsvRecordSink } from './csvScanner.ts';
 import { MISSING_NUMBER, parseNumberBytes, type NumberSpan } from './numberBytes.ts';
 import { Limiter, OutputAssembler, type AssemblerOptions } from './preparedOutput.ts';
@@ -49,6 +50,11 @@ export interface PrepareOptions extends AssemblerOptions {
   onError: (error: RowError) => void;
   /** Notes scored at once. */
   noteConcurrency?: number;
+  /**
+   * Runs of clean rows are found in WebAssembly (cleanRows.wat) unless false; the TypeScript
+   * check alone decides the same rows (the tests compare the two).
+   */
+  cleanRowsKernel?: boolean;
 }
 
 /** The whole file is unusable (no header, a measurement column missing, …): one reason for all rows. */
@@ -187,6 +193,8 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
   private hasNote = false;
   /** The header is exactly record_id + the model features in order. */
   private identity = false;
+  /** With such a header and a score column: runs of clean lines found in WebAssembly. */
+  private cleanRows: CleanRows | undefined;
   private readonly values: Float64Array;
   private readonly spanStart: Int32Array;
   private readonly spanEnd: Int32Array;
@@ -306,7 +314,18 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
     let runStart = -1;
     let runEnd = -1;
     let i = pos;
+    const kernel = this.cleanRows?.load(buf, pos, end) ? this.cleanRows : undefined;
     while (i < end) {
+      if (kernel) {
+        const stop = kernel.run(i);
+        if (stop > i) {
+          this.stats.rows += kernel.count;
+          this.stats.valid += kernel.count;
+          if (runStart < 0) runStart = i;
+          runEnd = i = stop;
+          if (i >= end) break;
+        }
+      }
       const lineStart = i;
       let b = buf[i];
       if (b === LF || (b === CR && buf[i + 1] === LF)) {
@@ -692,6 +711,20 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
       n === this.nSlots + 1 &&
       colSlot[0] === ID &&
       colSlot.subarray(1).every((slot, i) => slot === i);
+    if (
+      this.identity &&
+      this.hasScore &&
+      !this.format.decimalComma &&
+      this.options.cleanRowsKernel !== false
+    ) {
+      this.cleanRows = new CleanRows(
+        this.min,
+        this.max,
+        this.scoreSlot,
+        this.delimiter,
+        MAX_RECORD_ID_CHARS,
+      );
+    }
     // With no score column the score slot stays missing for every row.
     this.values[this.scoreSlot] = MISSING_NUMBER;
   }
