@@ -20,7 +20,8 @@
  * Environment: BENCH_ROWS (default 1000000), BENCH_SECONDS per load level (default 10),
  * BENCH_KEEP=1 keeps the state folder. BENCH_ONLY=batch runs the batch alone (no load, no peer),
  * BENCH_ONLY=predict /predict alone at 1 and 64 connections; both print their times without
- * writing docs/PERFORMANCE.md, for profiling.
+ * writing docs/PERFORMANCE.md, for profiling. BENCH_RSS=1 prints the runtime's RSS (alone, and
+ * with its children) every 100 ms of a batch.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
@@ -275,6 +276,9 @@ interface BatchRun {
   uploadSeconds: number;
   peakSelf: number;
   peakTree: number;
+  /** RSS just before the upload: what the batch adds is the peak less this. */
+  baseSelf: number;
+  baseTree: number;
   cpu: number;
   summary: Record<string, unknown>;
 }
@@ -283,14 +287,19 @@ async function batch(pid: number, file: string, name: string): Promise<BatchRun>
   const outDir = join(STATE, 'buckets', 'batch-out');
   let peakSelf = 0;
   let peakTree = 0;
+  const base = rss(pid);
+  const u0 = performance.now();
   const sample = setInterval(() => {
     const m = rss(pid);
     peakSelf = Math.max(peakSelf, m.self);
     peakTree = Math.max(peakTree, m.tree);
+    if (process.env.BENCH_RSS)
+      say(
+        `rss at ${(performance.now() - u0).toFixed(0)} ms: ${bytes(m.self)} (tree ${bytes(m.tree)})`,
+      );
   }, 100);
   // What `mlops batch FILE` does (local/src/cli/files.ts), from this process, as the CLI is.
   const state = openLocalState(STATE);
-  const u0 = performance.now();
   try {
     await state.objects.put('batch-in', `${name}.csv`, createReadStream(file));
   } finally {
@@ -310,6 +319,8 @@ async function batch(pid: number, file: string, name: string): Promise<BatchRun>
     uploadSeconds: (t0 - u0) / 1000,
     peakSelf,
     peakTree,
+    baseSelf: base.self,
+    baseTree: base.tree,
     cpu,
     summary,
   };
@@ -394,7 +405,7 @@ async function main(): Promise<void> {
       await batch(pid, warm, `warm-${Date.now()}`);
       const r = await batch(pid, big, `bench-${Date.now()}`);
       say(
-        `batch ${r.rows} rows: ${duration(r.seconds)}, ${rate(r.rows / r.seconds)} (upload before it ${duration(r.uploadSeconds)}); peak ${bytes(r.peakSelf)} (tree ${bytes(r.peakTree)}); ${r.cpu.toFixed(1)} CPU-s; ${JSON.stringify(r.summary.timings)}`,
+        `batch ${r.rows} rows: ${duration(r.seconds)}, ${rate(r.rows / r.seconds)} (upload before it ${duration(r.uploadSeconds)}); peak ${bytes(r.peakSelf)} (tree ${bytes(r.peakTree)}; before it ${bytes(r.baseSelf)}, tree ${bytes(r.baseTree)}); ${r.cpu.toFixed(1)} CPU-s; ${JSON.stringify(r.summary.timings)}`,
       );
       return;
     }
@@ -465,7 +476,7 @@ async function main(): Promise<void> {
       ],
       [
         'Batch peak memory',
-        `runtime process ${bytes(run.peakSelf)}; with its child processes ${bytes(run.peakTree)}`,
+        `runtime process ${bytes(run.peakSelf)} (${bytes(run.baseSelf)} before the file); with its child processes ${bytes(run.peakTree)} (${bytes(run.baseTree)} before)`,
         bestBatch ? `${bytes(bestBatch.peak_rss_bytes)}` : 'n/a',
         '',
         '<= 300 MB',
