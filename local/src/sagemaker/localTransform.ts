@@ -170,10 +170,13 @@ export class LocalTransformJobs implements TransformJobs {
     const maxBytes = Math.max(1, spec.maxPayloadMb) * 1024 * 1024;
     const limit = pool.servers.length * 2;
     const inflight: Promise<Buffer>[] = [];
-    for await (const batch of miniBatches(input, maxBytes, dropId)) {
-      const result = this.invoke(pool, batch.payload).then((answer) =>
-        assemble(batch, answer, join, pick),
-      );
+    const spare: Buffer[] = [];
+    for await (const batch of miniBatches(input, maxBytes, dropId, spare)) {
+      const result = this.invoke(pool, batch.payload).then((answer) => {
+        const joined = assemble(batch, answer, join, pick);
+        spare.push(batch.buffer); // answered: its bytes are no longer needed
+        return joined;
+      });
       result.catch(() => undefined); // awaited in order below; never an unhandled rejection
       inflight.push(result);
       while (inflight.length >= limit) yield await (inflight.shift() as Promise<Buffer>);

@@ -14,7 +14,10 @@ import { copySpan } from '@cancer-mlops/shared/domain/copySpan.ts';
 
 /** One mini-batch: the model's part of each line, and what a joined line keeps of its input. */
 export interface MiniBatch {
+  /** A view of `buffer`. */
   payload: Buffer;
+  /** The batch's own buffer, which the caller may hand back (`spare`) once the batch is answered. */
+  buffer: Buffer;
   /** Bytes that joined lines keep from the input (the ids, or the whole lines without a filter). */
   kept: Buffer;
   keptEnds: Int32Array;
@@ -47,15 +50,23 @@ export function parseOutputFilter(filter: string): number[] | undefined {
 /**
  * Splits the input at line breaks into mini-batches of at most `maxBytes` of model input
  * (a single longer line is a batch of its own, as SageMaker sends it), applying InputFilter
- * `$[1:]` when `dropId` (else `$`). Blank lines are not records.
+ * `$[1:]` when `dropId` (else `$`). Blank lines are not records. Buffers of answered batches
+ * pushed onto `spare` are used again: a million-row file is then a handful of buffers
+ * instead of a fresh one per batch (whose garbage the collector otherwise chases).
  */
 export async function* miniBatches(
   input: AsyncIterable<Buffer | string>,
   maxBytes: number,
   dropId: boolean,
+  spare: Buffer[] = [],
 ): AsyncGenerator<MiniBatch> {
+  const size = maxBytes + (1 << 20);
+  const fresh = (least: number): Buffer => {
+    const b = spare.pop();
+    return b && b.length >= least ? b : Buffer.allocUnsafe(Math.max(size, least));
+  };
   // buf[0, p): the payload so far; buf[r, end): input not yet split into lines (r >= p).
-  let buf = Buffer.allocUnsafe(maxBytes + (1 << 20));
+  let buf = fresh(size);
   let p = 0;
   let r = 0;
   let end = 0;
@@ -68,12 +79,13 @@ export async function* miniBatches(
   const take = (): MiniBatch => {
     const batch = {
       payload: buf.subarray(0, p),
+      buffer: buf,
       kept: kept.subarray(0, k),
       keptEnds: keptEnds.subarray(0, lines),
       lines,
     };
     const rest = buf.subarray(r, end);
-    buf = Buffer.allocUnsafe(Math.max(maxBytes + (1 << 20), rest.length * 2));
+    buf = fresh(rest.length * 2);
     buf.set(rest, 0);
     end = rest.length;
     r = p = 0;
