@@ -169,6 +169,22 @@ describe('Function: readNumericCsv (WebAssembly kernel)', () => {
     expect(outcome(() => kernel!)).toBe(outcome(() => parseNumericCsv(body, 2)));
   });
 
+  it('reads a body from the chunks it arrived in, cut anywhere, and lends its values when asked', () => {
+    // Prepare
+    const text = ' 1 ,-2.5e+2,\t.5\r\n\n5.,,+7E-1\r-0,1e22,1e-22\n';
+    const whole = outcome(() => parseNumericCsv(bytes(text), 3));
+    const all = bytes(text);
+
+    // Act + Assess
+    for (let cut = 0; cut <= all.length; cut++) {
+      const chunks = [all.subarray(0, cut), all.subarray(cut)];
+      expect(outcome(() => readNumericCsv(chunks, 3))).toBe(whole);
+    }
+    const lent = readNumericCsv([all], 3, { borrow: true });
+    expect(outcome(() => lent)).toBe(whole);
+    expect(readNumericCsv([bytes('\uFEFF1,2,3\n'), bytes('4,NA,6')], 3).values[4]).toBeNaN();
+  });
+
   it('honours maxRows', () => {
     // Assess
     expect(() => readNumericCsv(bytes('1\n2\n3\n'), 1, { maxRows: 2 })).toThrow(

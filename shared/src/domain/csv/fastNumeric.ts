@@ -46,19 +46,32 @@ function instance(): Kernel {
   return kernel;
 }
 
+export interface ReadOptions extends NumericCsvOptions {
+  /**
+   * The values may be a view of the kernel's own memory, valid until the next call: no copy
+   * (a serving container reads a mini-batch, predicts and answers before the next one).
+   */
+  borrow?: boolean;
+}
+
+/** A body as one buffer or as the chunks it arrived in (copied straight into the kernel). */
+export type Body = Uint8Array | readonly Uint8Array[];
+
+const sizeOf = (body: Body): number =>
+  body instanceof Uint8Array ? body.length : body.reduce((n, c) => n + c.length, 0);
+
 /**
- * The kernel's reading of `bytes`, or undefined when it leaves the body to parseNumericCsv.
+ * The kernel's reading of `body`, or undefined when it leaves the body to parseNumericCsv.
  * `cap` is the rows it has room for; with more, it retries once with room for the most.
  */
 export function kernelParse(
-  bytes: Uint8Array,
+  body: Body,
   columns: number,
-  cap = Math.ceil(bytes.length / (4 * columns)) + 1,
+  options: { borrow?: boolean; cap?: number } = {},
 ): NumericCsv | undefined {
   if (!Number.isInteger(columns) || columns < 1) return undefined;
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
-    return undefined;
-  const n = bytes.length;
+  const n = sizeOf(body);
+  const cap = options.cap ?? Math.ceil(n / (4 * columns)) + 1;
   const out = Math.ceil((SRC + n + 1) / 8) * 8;
   const total = out + cap * columns * 8;
   if (total > MAX_MEMORY_BYTES) return undefined;
@@ -66,22 +79,24 @@ export function kernelParse(
   const missing = Math.ceil(total / PAGE) - k.memory.buffer.byteLength / PAGE;
   if (missing > 0) k.memory.grow(missing);
   const heap = new Uint8Array(k.memory.buffer);
-  heap.set(bytes, SRC);
+  if (body instanceof Uint8Array) heap.set(body, SRC);
+  else body.reduce((at, chunk) => (heap.set(chunk, at), at + chunk.length), SRC);
   heap[SRC + n] = LF;
+  // A byte-order mark is the TypeScript parser's to skip.
+  if (n >= 3 && heap[SRC] === 0xef && heap[SRC + 1] === 0xbb && heap[SRC + 2] === 0xbf)
+    return undefined;
   const rows = k.parse(SRC, n, columns, out, cap);
   const most = Math.floor(n / columns) + 1;
-  if (rows === -2) return cap < most ? kernelParse(bytes, columns, most) : undefined;
+  if (rows === -2)
+    return cap < most ? kernelParse(body, columns, { ...options, cap: most }) : undefined;
   if (rows < 0) return undefined;
-  return { values: new Float64Array(k.memory.buffer, out, rows * columns).slice(), rows };
+  const values = new Float64Array(k.memory.buffer, out, rows * columns);
+  return { values: options.borrow ? values : values.slice(), rows };
 }
 
-export function readNumericCsv(
-  bytes: Uint8Array,
-  columns: number,
-  options: NumericCsvOptions = {},
-): NumericCsv {
-  const parsed = kernelParse(bytes, columns);
-  return parsed && parsed.rows <= (options.maxRows ?? Infinity)
-    ? parsed
-    : parseNumericCsv(bytes, columns, options);
+export function readNumericCsv(body: Body, columns: number, options: ReadOptions = {}): NumericCsv {
+  const parsed = kernelParse(body, columns, { borrow: options.borrow });
+  if (parsed && parsed.rows <= (options.maxRows ?? Infinity)) return parsed;
+  const bytes = body instanceof Uint8Array ? body : Buffer.concat(body);
+  return parseNumericCsv(bytes, columns, options);
 }
