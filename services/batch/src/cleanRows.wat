@@ -63,30 +63,38 @@
         (loop $cell
           (local.set $fs (local.get $k))
           (local.set $m (i64.const 0))
-          (local.set $digits (i32.const 0))
-          (local.set $frac (i32.const -1))
-          (block $num_done
-            (loop $num
-              (local.set $c (i32.load8_u (local.get $k)))
-              (local.set $d (i32.sub (local.get $c) (i32.const 48)))
-              (if (i32.le_u (local.get $d) (i32.const 9))
-                (then
+          ;; integer digits
+          (block $int_done
+            (loop $int
+              (local.set $d (i32.sub (i32.load8_u (local.get $k)) (i32.const 48)))
+              (br_if $int_done (i32.gt_u (local.get $d) (i32.const 9)))
+              (local.set $m (i64.add (i64.mul (local.get $m) (i64.const 10))
+                                     (i64.extend_i32_u (local.get $d))))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br $int)))
+          ;; at least one of them (a cell starting with the dot is fastRows' to judge)
+          (br_if $stop (i32.eq (local.get $k) (local.get $fs)))
+          (local.set $digits (i32.sub (local.get $k) (local.get $fs)))
+          (local.set $frac (i32.const 0))
+          (local.set $c (i32.load8_u (local.get $k)))
+          (if (i32.eq (local.get $c) (i32.const 46))
+            (then
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (local.set $frac (local.get $k))
+              (block $frac_done
+                (loop $fracd
+                  (local.set $d (i32.sub (i32.load8_u (local.get $k)) (i32.const 48)))
+                  (br_if $frac_done (i32.gt_u (local.get $d) (i32.const 9)))
                   (local.set $m (i64.add (i64.mul (local.get $m) (i64.const 10))
                                          (i64.extend_i32_u (local.get $d))))
-                  (local.set $digits (i32.add (local.get $digits) (i32.const 1)))
-                  (if (i32.ge_s (local.get $frac) (i32.const 0))
-                    (then (local.set $frac (i32.add (local.get $frac) (i32.const 1)))))
                   (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                  (br $num)))
-              (br_if $num_done (i32.or (i32.ne (local.get $c) (i32.const 46))
-                                       (i32.ge_s (local.get $frac) (i32.const 0))))
-              (local.set $frac (i32.const 0))
-              (local.set $k (i32.add (local.get $k) (i32.const 1)))
-              (br $num)))
-          (br_if $stop (i32.eqz (local.get $digits)))
+                  (br $fracd)))
+              ;; fraction digits: at least one (`12.` is fastRows' to judge)
+              (local.set $frac (i32.sub (local.get $k) (local.get $frac)))
+              (br_if $stop (i32.eqz (local.get $frac)))
+              (local.set $digits (i32.add (local.get $digits) (local.get $frac)))
+              (local.set $c (i32.load8_u (local.get $k)))))
           (br_if $stop (i32.gt_u (local.get $digits) (i32.const 15)))
-          (br_if $stop (i32.eqz (local.get $frac)))
-          (br_if $stop (i32.eq (i32.load8_u (local.get $fs)) (i32.const 46)))
           (local.set $v (f64.convert_i64_u (local.get $m)))
           (if (i32.gt_s (local.get $frac) (i32.const 0))
             (then (local.set $v (f64.div (local.get $v)
