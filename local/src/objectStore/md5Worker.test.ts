@@ -43,4 +43,23 @@ describe('md5 on a worker thread', () => {
     expect(ha).toBe(md5(Buffer.concat(fed)));
     expect(hb).toBe(md5(shared));
   });
+
+  it('hashes large chunks right while their transfer buffers come back and are reused', async () => {
+    // Chunks of 64 KiB to 1.5 MiB: buffers handed back by the worker are reused for chunks of
+    // other sizes, by digests running at the same time.
+    const digests = [new Md5Digest(), new Md5Digest()];
+    const fed: Buffer[][] = [[], []];
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 40; i++) {
+        const size = [65_536, 1 << 20, 300_001, 1_572_864][(i + round) % 4];
+        const chunk = Buffer.alloc(size, (i * 7 + round) & 0xff);
+        chunk[size - 1] = i;
+        digests[i % 2].update(chunk);
+        fed[i % 2].push(chunk);
+      }
+      await new Promise((r) => setTimeout(r, 5)); // let buffers come back
+    }
+    const hashes = await Promise.all(digests.map((d) => d.digest()));
+    expect(hashes).toEqual(fed.map((chunks) => md5(Buffer.concat(chunks))));
+  });
 });

@@ -20,7 +20,8 @@ parentPort.on('message', async (m) => {
     if (m.op === 'update') {
       let h = open.get(m.id);
       if (!h) open.set(m.id, (h = createHash('md5')));
-      h.update(new Uint8Array(m.chunk));
+      h.update(new Uint8Array(m.chunk, 0, m.length));
+      if (m.spare) parentPort.postMessage({ spare: m.chunk }, [m.chunk]);
     } else if (m.op === 'digest') {
       const h = open.get(m.id) ?? createHash('md5');
       open.delete(m.id);
@@ -40,6 +41,8 @@ parentPort.on('message', async (m) => {
 `;
 
 interface Reply {
+  /** A transfer buffer handed back once hashed. */
+  spare?: ArrayBuffer;
   id: number;
   hex?: string;
   error?: string;
@@ -53,6 +56,23 @@ interface Pending {
 
 let worker: Worker | undefined;
 let nextId = 1;
+
+/**
+ * Transfer buffers for large chunks, handed back by the worker once hashed: a 200 MB stream
+ * is then a few buffers reused instead of 200 fresh ones (each paid again in page faults and
+ * in collection on the event loop).
+ */
+const SPARE_FROM = 64 * 1024;
+const SPARE_SIZE = 1 << 20;
+const MAX_SPARES = 16;
+const spares: ArrayBuffer[] = [];
+
+function transferBuffer(length: number): { buffer: ArrayBuffer; spare: boolean } {
+  if (length < SPARE_FROM) return { buffer: new ArrayBuffer(length), spare: false };
+  const found = spares.pop();
+  if (found && found.byteLength >= length) return { buffer: found, spare: true };
+  return { buffer: new ArrayBuffer(Math.max(length, SPARE_SIZE)), spare: true };
+}
 const pending = new Map<number, Pending>();
 
 function fail(id: number, e: Error): void {
@@ -66,6 +86,10 @@ function getWorker(): Worker {
   const w = new Worker(SOURCE, { eval: true });
   w.unref();
   w.on('message', (r: Reply) => {
+    if (r.spare) {
+      if (spares.length < MAX_SPARES) spares.push(r.spare);
+      return;
+    }
     const p = pending.get(r.id);
     if (!p) return;
     pending.delete(r.id);
@@ -103,8 +127,13 @@ export class Md5Digest {
   private readonly worker = getWorker();
 
   update(chunk: Uint8Array): void {
-    const copy = new Uint8Array(chunk).buffer; // its own ArrayBuffer, so it can be transferred
-    this.worker.postMessage({ op: 'update', id: this.id, chunk: copy }, [copy]);
+    // A copy in a buffer of its own, so it can be transferred.
+    const { buffer, spare } = transferBuffer(chunk.length);
+    new Uint8Array(buffer, 0, chunk.length).set(chunk);
+    this.worker.postMessage(
+      { op: 'update', id: this.id, chunk: buffer, length: chunk.length, spare },
+      [buffer],
+    );
   }
 
   digest(): Promise<string> {
