@@ -83,6 +83,29 @@ describe('Class: LocalObjectStore', () => {
       await expect(store.getStream('raw', 'dir')).rejects.toBeInstanceOf(ObjectNotFoundError);
     });
 
+    it('reads an object in chunks of one reused buffer (readChunks), for consumers that copy', async () => {
+      // Prepare
+      const big = Buffer.alloc(2 * (1 << 20) + 3);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 13) & 0xff;
+      await store.put('artifacts', 'chunks.bin', big);
+
+      // Act
+      const copies: Buffer[] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      for await (const c of store.readChunks('artifacts', 'chunks.bin')) {
+        copies.push(Buffer.from(c));
+        buffers.add(c.buffer);
+      }
+
+      // Assess
+      expect(Buffer.concat(copies).equals(big)).toBe(true);
+      expect(copies.length).toBe(3);
+      expect(buffers.size).toBe(1);
+      await expect(store.readChunks('raw', 'nope.csv').next()).rejects.toBeInstanceOf(
+        ObjectNotFoundError,
+      );
+    });
+
     it('replaces an object on a second put, but not with ifNoneMatch', async () => {
       // Prepare
       await store.put('artifacts', 'ledger/champion.json', '{"v":1}', { ifNoneMatch: true });

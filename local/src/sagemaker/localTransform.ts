@@ -15,6 +15,7 @@ import {
 import { bucketName, resourceName, type NameContext } from '@cancer-mlops/shared/topology/names.ts';
 import { readModelArtifacts } from '@cancer-mlops/training/src/modelArtifacts.ts';
 import { errorMessage, silentLog, type RuntimeLog } from '../log.ts';
+import type { LocalObjectStore } from '../objectStore/localObjectStore.ts';
 import {
   LOCAL_ACCOUNT,
   SAGEMAKER_SOURCE,
@@ -45,7 +46,8 @@ import { assemble, miniBatches, parseOutputFilter, TransformJobError } from './t
 export const TRANSFORM_JOB_STATE_CHANGE = 'SageMaker Transform Job State Change';
 
 export interface LocalTransformOptions {
-  objects: ObjectStore;
+  /** With the local store's readChunks, the input is read into one reused buffer. */
+  objects: ObjectStore & { readChunks?: LocalObjectStore['readChunks'] };
   registry: Pick<ModelRegistry, 'get'>;
   names: NameContext;
   /** Model folders for the serving processes go under `<stateDir>/sagemaker/transform/`. */
@@ -143,8 +145,11 @@ export class LocalTransformJobs implements TransformJobs {
     try {
       const pool = await this.acquire(spec.packageArn);
       try {
-        const input = await this.o.objects.getStream('artifacts', spec.inputKey);
-        const output = this.transform(spec, pool, input as AsyncIterable<Buffer>);
+        // miniBatches copies each chunk at once, so a reused read buffer is safe here.
+        const input = this.o.objects.readChunks
+          ? this.o.objects.readChunks('artifacts', spec.inputKey)
+          : ((await this.o.objects.getStream('artifacts', spec.inputKey)) as AsyncIterable<Buffer>);
+        const output = this.transform(spec, pool, input);
         await this.o.objects.put('artifacts', transformOutputKey(spec), Readable.from(output), {
           contentType: 'text/csv',
         });
