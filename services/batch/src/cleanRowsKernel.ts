@@ -4,10 +4,16 @@
  * TypeScript loop. The kernel only ever stops early: fastRows decides every line it leaves,
  * so the output and the errors are fastRows' own (the tests compare the two on every line).
  */
+import {
+  instantiate,
+  lazyModule,
+  reserve,
+  writePowersOfTen,
+  type WasmMemory,
+} from '@cancer-mlops/shared/domain/wasmKernel.ts';
 import { CLEAN_ROWS_WASM_BASE64 } from './cleanRows.wasm.ts';
 
-const PAGE = 65536;
-const MIN_AT = 256; // after the 23 powers of ten
+const MIN_AT = 256; // after the powers of ten
 /** Chunks above this are left to TypeScript: the kernel's memory never shrinks. */
 const MAX_CHUNK_BYTES = 16 << 20;
 
@@ -21,38 +27,21 @@ type RunFn = (
   maxId: number,
 ) => number;
 
-// The part of the WebAssembly global used here (Node 20's type definitions do not declare it).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
 interface Instance {
   memory: WasmMemory;
   run: RunFn;
   count: { value: number };
 }
 
+const kernelModule = lazyModule(CLEAN_ROWS_WASM_BASE64);
 let shared: Instance | undefined;
 
+/** One instance for the process: each chunk is loaded and checked in one synchronous go. */
 function instance(): Instance {
   if (shared) return shared;
-  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-  const module = new wasm.Module(
-    Uint8Array.from(atob(CLEAN_ROWS_WASM_BASE64), (c) => c.charCodeAt(0)),
-  );
-  const { exports } = new wasm.Instance(module, {});
-  const memory = exports.memory as WasmMemory;
-  new Float64Array(memory.buffer, 0, 23).set(Array.from({ length: 23 }, (_, i) => 10 ** i));
-  shared = {
-    memory,
-    run: exports.run as RunFn,
-    count: exports.count as { value: number },
-  };
+  const { exports, memory } = instantiate(kernelModule());
+  writePowersOfTen(memory);
+  shared = { memory, run: exports.run as RunFn, count: exports.count as { value: number } };
   return shared;
 }
 
@@ -85,9 +74,7 @@ export class CleanRows {
     this.loaded = false;
     if (end - pos > MAX_CHUNK_BYTES) return false;
     const k = instance();
-    const missing =
-      Math.ceil((this.inputAt + end - pos) / PAGE) - k.memory.buffer.byteLength / PAGE;
-    if (missing > 0) k.memory.grow(missing);
+    reserve(k.memory, this.inputAt + end - pos);
     // Another file's preparer may have loaded its own limits since.
     new Float64Array(k.memory.buffer, MIN_AT, this.nMeasurements).set(
       this.min.subarray(0, this.nMeasurements),

@@ -5,43 +5,31 @@
  * parsed by the TypeScript parser, which also words the errors; so the result, errors
  * included, is always parseNumericCsv's.
  */
+import {
+  instantiate,
+  lazyModule,
+  reserve,
+  writePowersOfTen,
+  type WasmMemory,
+} from '../wasmKernel.ts';
 import { NUMERIC_KERNEL_WASM_BASE64 } from './numericKernel.wasm.ts';
 import { parseNumericCsv, type NumericCsv, type NumericCsvOptions } from './numeric.ts';
 
-const SRC = 256; // after the 23 powers of ten
-const PAGE = 65536;
+const SRC = 256; // after the powers of ten
 /** Keep every address well inside the signed 32-bit range the kernel's arithmetic uses. */
 const MAX_MEMORY_BYTES = 1 << 30;
 const LF = 10;
 
 type ParseFn = (src: number, n: number, cols: number, out: number, cap: number) => number;
 
-// The part of the WebAssembly global used here (Node 20's type definitions do not declare it).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
+const kernelModule = lazyModule(NUMERIC_KERNEL_WASM_BASE64);
+let kernel: { memory: WasmMemory; parse: ParseFn } | undefined;
 
-interface Kernel {
-  memory: WasmMemory;
-  parse: ParseFn;
-}
-
-let kernel: Kernel | undefined;
-
-function instance(): Kernel {
+/** One instance for the process: a call copies its body in, parses and is done. */
+function instance(): { memory: WasmMemory; parse: ParseFn } {
   if (kernel) return kernel;
-  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-  const module = new wasm.Module(
-    Uint8Array.from(atob(NUMERIC_KERNEL_WASM_BASE64), (c) => c.charCodeAt(0)),
-  );
-  const { exports } = new wasm.Instance(module, {});
-  const memory = exports.memory as WasmMemory;
-  new Float64Array(memory.buffer, 0, 23).set(Array.from({ length: 23 }, (_, i) => 10 ** i));
+  const { exports, memory } = instantiate(kernelModule());
+  writePowersOfTen(memory);
   kernel = { memory, parse: exports.parse as ParseFn };
   return kernel;
 }
@@ -76,8 +64,7 @@ export function kernelParse(
   const total = out + cap * columns * 8;
   if (total > MAX_MEMORY_BYTES) return undefined;
   const k = instance();
-  const missing = Math.ceil(total / PAGE) - k.memory.buffer.byteLength / PAGE;
-  if (missing > 0) k.memory.grow(missing);
+  reserve(k.memory, total);
   const heap = new Uint8Array(k.memory.buffer);
   if (body instanceof Uint8Array) heap.set(body, SRC);
   else body.reduce((at, chunk) => (heap.set(chunk, at), at + chunk.length), SRC);

@@ -4,6 +4,7 @@
  * two on every row). Each forest gets its own kernel instance, made on first use and kept as
  * long as the forest lives; rows pass through a fixed chunk buffer, so memory stays flat.
  */
+import { instantiate, lazyModule, reserve } from '../wasmKernel.ts';
 import { BATCH_KERNEL_WASM_BASE64 } from './batchKernel.wasm.ts';
 import type { Forest } from './types.ts';
 
@@ -12,7 +13,6 @@ const CHUNK_ROWS = 4096;
 const NODE_BYTES = 32;
 /** Keep every address well inside the signed 32-bit range the kernel's arithmetic uses. */
 const MAX_MEMORY_BYTES = 1 << 30;
-const PAGE = 65536;
 
 interface Kernel {
   predict(rows: Float64Array, n: number, out: Float64Array): void;
@@ -28,26 +28,8 @@ type PredictFn = (
   out: number,
 ) => void;
 
-// The part of the WebAssembly global used here (Node 20's type definitions do not declare it).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-let compiled: object | undefined;
+const kernelModule = lazyModule(BATCH_KERNEL_WASM_BASE64);
 const kernels = new WeakMap<Forest, Kernel | null>();
-
-function kernelModule(): object {
-  compiled ??= new wasm.Module(
-    Uint8Array.from(atob(BATCH_KERNEL_WASM_BASE64), (c) => c.charCodeAt(0)),
-  );
-  return compiled;
-}
 
 const align8 = (x: number): number => Math.ceil(x / 8) * 8;
 
@@ -62,10 +44,9 @@ function buildKernel(forest: Forest): Kernel | null {
   const total = outAt + CHUNK_ROWS * 8;
   if (nTrees < 1 || d < 1 || total > MAX_MEMORY_BYTES) return null;
 
-  const instance = new wasm.Instance(kernelModule(), {});
-  const memory = instance.exports.memory as WasmMemory;
-  const missing = Math.ceil(total / PAGE) - memory.buffer.byteLength / PAGE;
-  if (missing > 0) memory.grow(missing);
+  const instance = instantiate(kernelModule());
+  const memory = instance.memory;
+  reserve(memory, total);
   const f64 = new Float64Array(memory.buffer);
   const i32 = new Int32Array(memory.buffer);
   for (let k = 0; k < nNodes; k++) {
