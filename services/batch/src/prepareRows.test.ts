@@ -259,6 +259,39 @@ describe('Class: CsvRowPreparer', () => {
       );
   });
 
+  it.each([
+    [
+      'a tab-delimited file in model layout',
+      [
+        HEADER.replace(/,/g, '\t'),
+        ...[1, 2, 3, 4].map((i) => line(`t${i}`, ROW_1, i).replace(/,/g, '\t')),
+      ],
+    ],
+    [
+      'whitespace-only lines, with LF and with CR LF',
+      [HEADER, line('w1', ROW_1, 2), ' \r', '\t', '  \t\r', line('w2', ROW_2, 3), ' '],
+    ],
+    [
+      'a lone CR inside a record id',
+      [HEADER, line('c1', ROW_1, 2), line('x\ry', ROW_2, 3), line('c2', ROW_2, 4)],
+    ],
+  ])('reads %s the same wherever the chunks end', async (_, lines) => {
+    // Prepare: each line repeated so that later copies are past the first chunk.
+    const text = `${lines[0]}\n${Array.from({ length: 30 }, () => lines.slice(1).join('\n')).join('\n')}\n`;
+
+    // Act
+    const whole = await prepare(text);
+    const results = await Promise.all([1, 7, 64, 333, 4096].map((size) => prepare(text, size)));
+
+    // Assess: every valid row reaches the model input as comma-separated numbers.
+    for (const row of whole.output.trimEnd().split('\n')) expect(row.split(',')).toHaveLength(32);
+    for (const r of results) {
+      expect(r.output).toBe(whole.output);
+      expect(r.errors).toEqual(whole.errors);
+      expect(r.stats).toEqual(whole.stats);
+    }
+  });
+
   it('reports an unclosed quote as one bad row and keeps the rows before it', async () => {
     const { output, errors } = await prepare(
       `${HEADER},pathology_note\n${line('q1', ROW_1, 3)},\n${line('q2', ROW_1, 3)},"never closed\n`,

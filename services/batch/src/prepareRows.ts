@@ -107,6 +107,8 @@ const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
 const QUOTE = 0x22;
+const SPACE = 0x20;
+const TAB = 0x09;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /** Shared by both readers: limits, counts, scoring and the output. */
@@ -280,7 +282,8 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
       this.colSlot !== undefined &&
       !this.hasNote &&
       !this.format.decimalComma &&
-      buf.indexOf(QUOTE, pos) === -1;
+      buf.indexOf(QUOTE, pos) === -1 &&
+      !hasLoneCr(buf, pos);
     const consumed = fast ? this.fastRows(buf, pos) : this.scanner.scan(buf, pos, false);
     if (consumed >= buf.length) return;
     if (buf.length - consumed > this.maxRecordBytes) {
@@ -328,8 +331,17 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
       }
       const lineStart = i;
       let b = buf[i];
-      if (b === LF || (b === CR && buf[i + 1] === LF)) {
-        i += b === LF ? 1 : 2; // a blank line
+      // A blank line, or spaces and tabs alone, as the scanner reads them (unless, with tabs
+      // as the delimiter, they make exactly the header's number of empty cells). It ends the
+      // run of lines copied as they are: the model input has no blank lines.
+      let j = i;
+      let cells = 1;
+      while (buf[j] === SPACE || buf[j] === TAB) if (buf[j++] === delim) cells++;
+      const eol = buf[j] === LF ? 1 : buf[j] === CR && buf[j + 1] === LF ? 2 : 0;
+      if (eol > 0 && (j === i || cells !== nCols)) {
+        if (runStart >= 0) this.out.ref(buf, runStart, runEnd);
+        runStart = -1;
+        i = j + eol;
         continue;
       }
       let c = 0;
@@ -707,7 +719,9 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
     }
     this.nColumns = n;
     this.colSlot = colSlot;
+    // Copied as is only when the delimiter is already the comma the model input uses.
     this.identity =
+      this.delimiter === COMMA &&
       n === this.nSlots + 1 &&
       colSlot[0] === ID &&
       colSlot.subarray(1).every((slot, i) => slot === i);
@@ -823,6 +837,16 @@ function isBlank(buf: Buffer, n: number, starts: Int32Array, ends: Int32Array): 
     for (let i = starts[c]; i < ends[c]; i++) if (buf[i] !== 0x20 && buf[i] !== 0x09) return false;
   }
   return true;
+}
+
+/**
+ * A CR not followed by LF: a row break to the scanner (and to spreadsheets), which fastRows
+ * does not know; such a chunk is the scanner's. A CR ending the chunk is judged with the next.
+ */
+function hasLoneCr(buf: Buffer, from: number): boolean {
+  for (let i = buf.indexOf(CR, from); i !== -1 && i + 1 < buf.length; i = buf.indexOf(CR, i + 2))
+    if (buf[i + 1] !== LF) return true;
+  return false;
 }
 
 /** An unquoted id cell that can be copied as is: no spaces to trim, no quote, not a missing marker. */
