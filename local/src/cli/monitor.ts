@@ -12,6 +12,15 @@ interface DriftRunSummary {
   model_version: string | null;
   data?: { status: string; reason?: string; drifted_features?: string[] };
   concept?: { status?: string; reason?: string } | null;
+  ground_truth?: {
+    files: number;
+    new_labels: number;
+    matched: number;
+    unknown_ids: number;
+    rows_skipped: number;
+    skipped_reasons: Record<string, number>;
+    refused: { key: string; reason: string }[];
+  };
   events?: unknown[];
 }
 
@@ -37,6 +46,19 @@ export function describeRun(s: DriftRunSummary): string[] {
     lines.push(
       `  model quality: ${s.concept.status ?? 'unknown'}${s.concept.reason ? ` (${s.concept.reason})` : ''}`,
     );
+  const gt = s.ground_truth;
+  if (gt && gt.files > 0) {
+    lines.push(
+      `  ground truth: ${gt.new_labels} new label(s) from ${gt.files} file(s), ${gt.matched} matched to a prediction` +
+        (gt.unknown_ids ? `, ${gt.unknown_ids} with an inference_id no prediction has` : ''),
+    );
+    const reasons = Object.entries(gt.skipped_reasons).sort((a, b) => b[1] - a[1]);
+    if (gt.rows_skipped)
+      lines.push(
+        `  ground-truth rows skipped: ${gt.rows_skipped} (${reasons.map(([r, n]) => `${r}: ${n}`).join('; ')})`,
+      );
+    for (const f of gt.refused) lines.push(`  ground-truth file refused: ${f.key} (${f.reason})`);
+  }
   const where = s.html_path ?? s.html_uri ?? s.report_uri;
   if (where) lines.push(`  report: ${where}`);
   return lines;

@@ -320,6 +320,8 @@ describe('Service: analyzeDrift', () => {
       '4f9c2d7e-0b1a-4c3d-9e8f-1a2b3c4d5e6f,M',
       // A hospital that puts patient ids in the id column must not see them in the report.
       'MRN-900777 ZEBRAQUOKKA,B',
+      `${ids[0]},maybe`,
+      ',M',
     ].join('\n');
     await w.objects.put('raw', 'ground-truth/2026-12-03.csv', csv);
 
@@ -340,6 +342,16 @@ describe('Service: analyzeDrift', () => {
       },
     });
     expect(JSON.stringify(r)).not.toContain('MRN-900777');
+    expect(summary.ground_truth).toEqual({
+      files: 1,
+      new_labels: 62,
+      matched: 60,
+      unknown_ids: 2,
+      rows_skipped: 2,
+      skipped_reasons: { 'diagnosis is not M or B': 1, 'no inference id': 1 },
+      refused: [],
+    });
+    expect(JSON.stringify(summary)).not.toContain('MRN-900777');
     expect(r.quality.comparison?.live.roc_auc).toBe(1);
     expect(r.history.at(-1)?.quality).toMatchObject({ n: 60, roc_auc: 1 });
     expect(again.concept).toBeNull();
@@ -363,6 +375,12 @@ describe('Service: analyzeDrift', () => {
 
     // Assess
     expect(report(w.objects, first.report_prefix).quality.new_labels).toBe(0);
+    expect(first.ground_truth.refused).toEqual([
+      {
+        key: 'ground-truth/fix.csv',
+        reason: 'CSV header needs an inference_id and a diagnosis column',
+      },
+    ]);
     expect(report(w.objects, second.report_prefix).quality).toMatchObject({
       new_labels: 40,
       matched: 40,

@@ -100,6 +100,7 @@ export interface DriftRunSummary {
   samples: number;
   data: { status: DataDriftStatus | 'skipped'; reason: string; drifted_features: string[] };
   concept: { status: QualityComparison['status']; reason: string } | null;
+  ground_truth: GroundTruthSummary;
   window_closed: boolean;
   events: ('data' | 'concept')[];
   violations: number;
@@ -528,6 +529,13 @@ export async function analyzeDrift(
         drifted_features: verdict?.drifted_features ?? [],
       },
       concept: comparison ? { status: comparison.status, reason: comparison.reason } : null,
+      // Counts and reasons only, so the caller can tell people why labels were not used.
+      ground_truth: groundTruthSummary(
+        gt.files,
+        gt.labels.length,
+        matchedItems.length,
+        unknown.length,
+      ),
       window_closed: closed,
       events: kinds,
       violations: violations.length,
@@ -538,6 +546,39 @@ export async function analyzeDrift(
   } finally {
     await metrics.flush();
   }
+}
+
+export interface GroundTruthSummary {
+  files: number;
+  new_labels: number;
+  matched: number;
+  /** Labels whose inference id matched no captured prediction. */
+  unknown_ids: number;
+  rows_skipped: number;
+  /** Skipped rows by reason. */
+  skipped_reasons: Record<string, number>;
+  /** Files refused whole: key and reason. */
+  refused: { key: string; reason: string }[];
+}
+
+function groundTruthSummary(
+  files: { key: string; skipped: number; reasons: Record<string, number>; error?: string }[],
+  newLabels: number,
+  matched: number,
+  unknownIds: number,
+): GroundTruthSummary {
+  const reasons: Record<string, number> = {};
+  for (const f of files)
+    for (const [r, n] of Object.entries(f.reasons)) reasons[r] = (reasons[r] ?? 0) + n;
+  return {
+    files: files.length,
+    new_labels: newLabels,
+    matched,
+    unknown_ids: unknownIds,
+    rows_skipped: files.reduce((a, f) => a + f.skipped, 0),
+    skipped_reasons: reasons,
+    refused: files.flatMap((f) => (f.error ? [{ key: f.key, reason: f.error }] : [])),
+  };
 }
 
 /** The next cursor: consumed files of hours that may still receive late files are kept. */
