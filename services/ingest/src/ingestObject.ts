@@ -51,8 +51,11 @@ export const INGEST_FILES_NAMESPACE = 'ingest-files';
 export const SEND_BATCH = 10;
 /** SQS's classic message size limit; a bigger record is quarantined, not truncated. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
-/** A note this short fits whatever its characters (4 bytes each at most) and the rest of the row. */
-const NOTE_CHARS_ALWAYS_FIT = 60_000;
+/**
+ * A note this short fits whatever its characters and the rest of the row: JSON writes a
+ * character in 6 bytes at most (a control character or a lone surrogate as `\u000b`).
+ */
+const NOTE_CHARS_ALWAYS_FIT = 40_000;
 const messageBytes = (m: unknown) => Buffer.byteLength(JSON.stringify(m), 'utf8');
 
 export interface IngestDeps {

@@ -419,6 +419,32 @@ describe('Handler: ingest.onRawObject', () => {
       expect(t.records().every((r) => WDBC_FEATURES.every((f) => (r[f] as number) > 0))).toBe(true);
     });
 
+    it('quarantines a row too large for the queue once JSON has escaped it, whatever its note length', async () => {
+      // Prepare: 50,000 control characters are 300,000 bytes as JSON (\u000b each); 90,000
+      // CJK characters are 270,000 bytes of UTF-8. Both are within the 100,000 characters.
+      const t = setup();
+      const col = ['record_id', 'patient_id', 'diagnosis', ...WDBC_FEATURES].length;
+      const rows = hospitalCsv(3, (r, i) =>
+        i === 1
+          ? Object.assign([...r], { [col]: `"${'\u000b'.repeat(50_000)} carcinoma"` })
+          : i === 2
+            ? Object.assign([...r], { [col]: '癌'.repeat(90_000) })
+            : r,
+      );
+
+      // Act
+      await t.drop('incoming/big-notes.csv', csv(rows));
+
+      // Assess
+      expect(
+        t.errors('quarantine/big-notes.csv.errors.jsonl').map((l) => [l.row, l.reasons]),
+      ).toEqual([
+        [2, [{ field: 'pathology_note', reason: 'record too large for the queue (256 KiB)' }]],
+        [3, [{ field: 'pathology_note', reason: 'record too large for the queue (256 KiB)' }]],
+      ]);
+      expect(t.records()).toHaveLength(1);
+    });
+
     it('quarantines an unclosed quote as one row and keeps the rows before it', async () => {
       const t = setup();
       const rows = csv(hospitalCsv(2));
