@@ -138,6 +138,12 @@ describe('Module: values', () => {
         kind: 'invalid',
         reason: 'contains a control character',
       });
+      for (const c of ['\u0085', '\u009b', '\u2028', '\u202e', '\u2066'])
+        expect([c, parseRecordId(`a${c}b`)]).toEqual([
+          c,
+          { kind: 'invalid', reason: 'contains a control character' },
+        ]);
+      expect(parseRecordId('é-ü 42')).toEqual({ kind: 'value', value: 'é-ü 42' });
       expect(parseRecordId('-42')).toEqual({ kind: 'value', value: '-42' });
       expect(parseRecordId('842302-b, left')).toEqual({ kind: 'value', value: '842302-b, left' });
     });
