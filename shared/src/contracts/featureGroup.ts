@@ -114,8 +114,8 @@ export function normaliseHeader(h: string): string {
     .replace(/^\uFEFF/, '')
     .trim()
     .toLowerCase()
+    .replace(/[()[\]{}]/g, ' ') // `radius(mean)`, `Radius [mean]` and `radius (mean)` alike
     .replace(/[\s\-_]+/g, ' ')
-    .replace(/[()]/g, '')
     .trim();
 }
 

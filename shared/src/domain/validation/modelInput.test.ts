@@ -17,6 +17,10 @@ describe('Class: ModelInputValidator', () => {
       expect(v.resolve('Concave Points (Worst)')).toBe(
         modelFeatureNames().indexOf('concave_points_worst'),
       );
+      // Brackets of any kind, with or without a space before them, as the README promises.
+      expect(v.resolve('radius(mean)')).toBe(0);
+      expect(v.resolve('Radius [mean]')).toBe(0);
+      expect(v.resolve('radius {mean}')).toBe(0);
       expect(v.resolve('Risk Score')).toBe(30);
       expect(v.resolve('Pathology Report')).toBe('pathology_note');
       expect(v.resolve('MRN')).toBe('patient_id');
