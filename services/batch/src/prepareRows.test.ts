@@ -292,6 +292,14 @@ describe('Class: CsvRowPreparer', () => {
     }
   });
 
+  it('names ignored columns only when they look like column names', async () => {
+    // Act
+    const { stats } = await prepare(`${HEADER},ward,MRN-1234\n${line('i1', ROW_1, 3)},B,x\n`);
+
+    // Assess
+    expect(stats.ignored_columns).toEqual(['ward', '(column 34: 8 characters, not shown)']);
+  });
+
   it('reports an unclosed quote as one bad row and keeps the rows before it', async () => {
     const { output, errors } = await prepare(
       `${HEADER},pathology_note\n${line('q1', ROW_1, 3)},\n${line('q2', ROW_1, 3)},"never closed\n`,

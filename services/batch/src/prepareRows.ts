@@ -7,6 +7,7 @@ import {
   type ModelInputValidator,
 } from '@cancer-mlops/shared/domain/validation/modelInput.ts';
 import type { NoteScorer } from '@cancer-mlops/shared/ports/noteScorer.ts';
+import { columnLabel } from '@cancer-mlops/shared/domain/validation/columnLabel.ts';
 import { unsafeRecordIdReason } from '@cancer-mlops/shared/domain/validation/recordId.ts';
 import { hasUtf16Bom, UTF16_REFUSAL } from '@cancer-mlops/shared/domain/csv/encoding.ts';
 import { CleanRows } from './cleanRowsKernel.ts';
@@ -677,7 +678,7 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
       const name = fieldText(buf, starts[c], ends[c], quoted[c]);
       const slot = this.validator.resolve(name);
       if (slot === undefined) {
-        this.stats.ignored_columns.push(name.trim().slice(0, 64));
+        this.stats.ignored_columns.push(columnLabel(name, c + 1));
         continue;
       }
       recognised++;

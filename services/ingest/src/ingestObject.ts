@@ -43,6 +43,7 @@ import {
   quarantineKeys,
   type IngestSummary,
 } from './quarantine.ts';
+import { columnLabel } from '@cancer-mlops/shared/domain/validation/columnLabel.ts';
 
 export const NOTES_TO_SCORE = 'notes-to-score';
 /** StateStore namespace of the first-ingest record of each file (see README: "Event time"). */
@@ -396,7 +397,7 @@ function jsonRow(
     }
     const name = index.get(normalised);
     if (name === undefined) {
-      if (ignored.size < 100) ignored.add(key.slice(0, 64));
+      if (ignored.size < 100) ignored.add(columnLabel(key));
       continue;
     }
     if (seen.has(name)) {

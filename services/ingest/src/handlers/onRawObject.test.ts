@@ -516,6 +516,28 @@ describe('Handler: ingest.onRawObject', () => {
       expect(t.metrics.counts.FilesRefused).toBe(1);
     });
 
+    it('names ignored columns and keys only when they look like column names', async () => {
+      // Prepare: a note pasted into a header cell, and JSON Lines keyed by record number.
+      const t = setup();
+      const rows = hospitalCsv(2, (r) => [...r, '1']);
+      rows[0].push('Invasive ductal carcinoma, grade 3');
+      const measurements = Object.fromEntries(WDBC_FEATURES.map((f, i) => [f, wdbcRows[0][i + 2]]));
+      const jsonl = `${JSON.stringify({ ...measurements, 'MRN-77441190': 1, ward: 'B' })}\n`;
+
+      // Act
+      await t.drop('incoming/noted.csv', csv(rows));
+      await t.drop('incoming/keyed.jsonl', jsonl);
+
+      // Assess
+      expect(t.summary('quarantine/noted.csv.summary.json').ignored_columns).toEqual([
+        '(column 35: 34 characters, not shown)',
+      ]);
+      expect(t.summary('quarantine/keyed.jsonl.summary.json').ignored_columns).toEqual([
+        '(a key: 12 characters, not shown)',
+        'ward',
+      ]);
+    });
+
     it('never quotes cells of a refused header (they may be patient data)', async () => {
       const t = setup();
       await t.drop('incoming/x.csv', 'MRN-99817,Jane Doe,1970-01-01\n');

@@ -4,6 +4,7 @@ import {
   type FeatureGroup,
 } from '@cancer-mlops/shared/contracts/featureGroup.ts';
 import { parseDiagnosis, parseNumber } from './values.ts';
+import { columnLabel } from '@cancer-mlops/shared/domain/validation/columnLabel.ts';
 
 /** Where each column of a CSV goes: a canonical field name, or undefined when ignored. */
 export interface ColumnMap {
@@ -86,9 +87,9 @@ export function mapHeader(
       reason: `wrong header: ${missing.length} of ${group.features.length} measurement column(s) missing: ${listNames(missing)}`,
     };
   }
-  const ignored = fields
-    .filter((_, i) => columns[i] === undefined)
-    .map((f) => f.trim().slice(0, 64));
+  const ignored = fields.flatMap((f, i) =>
+    columns[i] === undefined ? [columnLabel(f, i + 1)] : [],
+  );
   return { ok: true, map: { columns, ignored, headerless: false } };
 }
 
