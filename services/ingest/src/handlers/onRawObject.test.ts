@@ -19,6 +19,7 @@ import {
   MemorySecrets,
   MemoryState,
 } from '../testing/fakes.ts';
+import { NOT_UTF8_ROW } from '../parse/readers.ts';
 import { createHandler } from './onRawObject.ts';
 
 const names = { prefix: 'cancer-mlops', stage: 'test' };
@@ -514,6 +515,34 @@ describe('Handler: ingest.onRawObject', () => {
         quarantine_key: 'quarantine/file.bin.summary.json',
       });
       expect(t.metrics.counts.FilesRefused).toBe(1);
+    });
+
+    it('quarantines a row that is not UTF-8 after the first 64 KiB, where the file was already judged UTF-8', async () => {
+      // Prepare: a Windows-1252 export whose first accented note comes late (0xF6 is ö there).
+      const t = setup();
+      const head = Buffer.from(csv(hospitalCsv(300)));
+      const late = Buffer.from(
+        csv([hospitalCsv(302, (r) => r.map((c) => (c === NOTE ? 'b\u00f6sartig' : c)))[302]]),
+        'latin1',
+      );
+      const jsonl = Buffer.concat([
+        Buffer.from(`${JSON.stringify({ a: 'x'.repeat(70_000) })}\n`),
+        Buffer.from('{"record_id": "r\u00e9"}\n', 'latin1'),
+      ]);
+      expect(head.length).toBeGreaterThan(64 * 1024);
+
+      // Act
+      await t.drop('incoming/cp1252.csv', Buffer.concat([head, late]));
+      await t.drop('incoming/cp1252.jsonl', jsonl);
+
+      // Assess
+      expect(t.errors('quarantine/cp1252.csv.errors.jsonl').map((l) => [l.row, l.reasons])).toEqual(
+        [[301, [{ field: '(row)', reason: NOT_UTF8_ROW }]]],
+      );
+      expect(t.errors('quarantine/cp1252.jsonl.errors.jsonl').map((l) => l.reasons)).toContainEqual(
+        [{ field: '(row)', reason: NOT_UTF8_ROW }],
+      );
+      expect(t.records()).toHaveLength(300);
     });
 
     it('names ignored columns and keys only when they look like column names', async () => {

@@ -16,6 +16,15 @@ export type JsonRecord =
 export const MAX_RECORD_CHARS = 4_000_000;
 
 /**
+ * The sniff judges a file's first 64 KiB; a byte that is not UTF-8 later on (a Windows-1252
+ * `ö` in a late note) would be read as U+FFFD and stored garbled, so its row is refused. A
+ * U+FFFD written as such is refused too: it is what earlier garbling leaves.
+ */
+export const NOT_UTF8_ROW =
+  'not UTF-8 text (a byte read as \uFFFD): export the file as UTF-8 and drop it again';
+const REPLACEMENT = '\uFFFD';
+
+/**
  * RFC 4180 records from a stream through csv-parse: quoted fields with delimiters, quotes and
  * line breaks, CRLF or LF, a UTF-8 BOM. A record csv-parse cannot read (an unclosed quote) is
  * handed on as an error at its place in the file instead of ending the file, and records
@@ -58,7 +67,9 @@ export async function* readCsvRecords(
         yield error;
         if (error.fatal) return;
       }
-      yield record;
+      yield record.cells.some((c) => c.includes(REPLACEMENT))
+        ? { n: record.n, error: NOT_UTF8_ROW }
+        : record;
     }
     for (const error of skipped) {
       yield error;
@@ -107,6 +118,10 @@ export async function* readJsonLines(stream: Readable): AsyncGenerator<JsonRecor
       }
       if (text.trim() === '') continue;
       n += 1;
+      if (text.includes(REPLACEMENT)) {
+        yield { n, error: NOT_UTF8_ROW };
+        continue;
+      }
       let value: unknown;
       try {
         value = JSON.parse(text);
