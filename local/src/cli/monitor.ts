@@ -1,3 +1,4 @@
+import type { GroundTruthSummary } from '@cancer-mlops/monitor/src/analyzeDrift.ts';
 import { logicalName } from '@cancer-mlops/shared/topology/names.ts';
 import { UsageError, parse } from './args.ts';
 import type { CommandContext } from './control.ts';
@@ -12,15 +13,7 @@ interface DriftRunSummary {
   model_version: string | null;
   data?: { status: string; reason?: string; drifted_features?: string[] };
   concept?: { status?: string; reason?: string } | null;
-  ground_truth?: {
-    files: number;
-    new_labels: number;
-    matched: number;
-    unknown_ids: number;
-    rows_skipped: number;
-    skipped_reasons: Record<string, number>;
-    refused: { key: string; reason: string }[];
-  };
+  ground_truth?: GroundTruthSummary;
   events?: unknown[];
 }
 
