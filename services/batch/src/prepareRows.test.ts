@@ -292,6 +292,26 @@ describe('Class: CsvRowPreparer', () => {
     }
   });
 
+  it('refuses a note that is not UTF-8 text instead of scoring it garbled, in CSV and JSON Lines', async () => {
+    // Prepare: a Windows-1252 `ö` past the sniffed head is read as U+FFFD.
+    const garbled = 'b\uFFFDsartig';
+    const csvText = `${HEADER},pathology_note\n${line('n1', ROW_1, '')},ok\n${line('n2', ROW_1, '')},${garbled}\n`;
+    const object = Object.fromEntries(WDBC_FEATURES.map((f, i) => [f, ROW_1[i]]));
+    const jsonl = `${JSON.stringify({ record_id: 'j1', ...object, pathology_note: garbled })}\n`;
+    const reason = {
+      field: 'pathology_note',
+      reason: 'not UTF-8 text (a byte read as \uFFFD): export the file as UTF-8 and drop it again',
+    };
+
+    // Act
+    const csv = await prepare(csvText);
+    const lines = await prepare(jsonl);
+
+    // Assess
+    expect(csv.errors).toEqual([{ row: 2, record_id: 'n2', errors: [reason] }]);
+    expect(lines.errors).toEqual([{ row: 1, record_id: 'j1', errors: [reason] }]);
+  });
+
   it('names ignored columns only when they look like column names', async () => {
     // Act
     const { stats } = await prepare(`${HEADER},ward,MRN-1234\n${line('i1', ROW_1, 3)},B,x\n`);

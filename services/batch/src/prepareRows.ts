@@ -579,7 +579,7 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
       !scoreOk ||
       hasScore === (note !== undefined) ||
       idIssue ||
-      (note !== undefined && note.length > MAX_NOTE_CHARS)
+      (note !== undefined && noteIssue(note) !== undefined)
     ) {
       const id = idBytes ? buf.toString('utf8', idStart, idEnd) : idIssue ? undefined : recordId;
       this.fail(row, id, this.issues(hasScore, score, note, idIssue));
@@ -647,12 +647,8 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
       const reason = Number.isNaN(score) ? 'not a number' : this.validator.scoreIssue(score);
       if (reason) issues.push({ field: names[this.scoreSlot], reason });
     }
-    if (note !== undefined && note.length > MAX_NOTE_CHARS) {
-      issues.push({
-        field: 'pathology_note',
-        reason: `note too long (over ${MAX_NOTE_CHARS} characters)`,
-      });
-    }
+    const unreadable = note === undefined ? undefined : noteIssue(note);
+    if (unreadable) issues.push(unreadable);
     const rule = this.validator.noteOrScoreIssue(note !== undefined, hasScore, issues);
     if (rule) issues.push(rule);
     return issues;
@@ -818,6 +814,11 @@ export class JsonlRowPreparer extends RowPreparer {
       this.fail(row, undefined, [idIssue]);
       return;
     }
+    const unreadable = input.note === undefined ? undefined : noteIssue(input.note);
+    if (unreadable) {
+      this.fail(row, input.recordId, [unreadable]);
+      return;
+    }
     const id = input.recordId ?? String(row);
     let line = id;
     for (let s = 0; s < this.scoreSlot; s++) line += `,${input.values[s]}`;
@@ -831,6 +832,21 @@ export class JsonlRowPreparer extends RowPreparer {
     this.out.copy(b, 0, b.length);
     this.stats.valid++;
   }
+}
+
+/**
+ * A note the model cannot be asked about: too long, or with U+FFFD, which is what bytes that
+ * are not UTF-8 (a Windows-1252 `ö` past the sniffed head of the file) become when read.
+ */
+function noteIssue(note: string): FieldIssue | undefined {
+  if (note.length > MAX_NOTE_CHARS)
+    return { field: 'pathology_note', reason: `note too long (over ${MAX_NOTE_CHARS} characters)` };
+  if (note.includes('\uFFFD'))
+    return {
+      field: 'pathology_note',
+      reason: 'not UTF-8 text (a byte read as \uFFFD): export the file as UTF-8 and drop it again',
+    };
+  return undefined;
 }
 
 function isBlank(buf: Buffer, n: number, starts: Int32Array, ends: Int32Array): boolean {
