@@ -58,6 +58,16 @@ describe('Function: progressLines', () => {
     );
   });
 
+  it('says when a dropped file was refused whole, and where to see why', () => {
+    const lines = progressLines({
+      trainingRunning: 0,
+      status: status({ ingest: { files: 2, rows: 569, accepted: 569, refusedFiles: 1 } }),
+    });
+    expect(lines[0]).toBe(
+      '  ingest      2 file(s), 569 rows: 569 accepted, 0 quarantined, 1 file(s) refused (npx mlops status)',
+    );
+  });
+
   it('says the file is being read while features arrive before ingest has counted it', () => {
     const lines = progressLines({ trainingRunning: 0, status: status({ written: 380 }) });
     expect(lines[0]).toBe('  ingest      reading the dropped file…');

@@ -42,7 +42,8 @@ export function progressLines(v: ProgressView): string[] {
   return [
     i.files === 0 && written > 0
       ? '  ingest      reading the dropped file…'
-      : `  ingest      ${i.files} file(s), ${i.rows} rows: ${i.accepted} accepted, ${i.quarantined} quarantined`,
+      : `  ingest      ${i.files} file(s), ${i.rows} rows: ${i.accepted} accepted, ${i.quarantined} quarantined` +
+        (i.refusedFiles ? `, ${i.refusedFiles} file(s) refused (npx mlops status)` : ''),
     `  scoring     ${scored}/${expected} records ${bar(scored, expected)}${scoringDead ? `, ${scoringDead} dead-lettered` : ''}`,
     `  features    ${written}/${expected} written${duplicates ? ` (${duplicates} already stored)` : ''} ${bar(written, expected)}`,
     `  training    ${trainingLine(v)}`,

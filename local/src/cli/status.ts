@@ -234,7 +234,9 @@ export function formatStatus(s: Status): string {
     '',
     'stages',
     `  ingest     ${i.files} file(s), ${i.rows} rows: ${i.accepted} accepted, ${i.quarantined} quarantined` +
-      (i.refusedFiles ? `, ${i.refusedFiles} file(s) refused` : ''),
+      (i.refusedFiles
+        ? `, ${i.refusedFiles} file(s) refused (why: file_error in buckets/raw/quarantine/<file>.summary.json)`
+        : ''),
     `  scoring    ${s.stages.scoring.scored} notes scored (${s.stages.scoring.cacheHits} from cache)`,
     `  features   ${s.stages.features.written} written, ${s.stages.features.duplicates} duplicates, ${s.stages.features.records} records in the store`,
     ...(s.stages.training.lastFailure
