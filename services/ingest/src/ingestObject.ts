@@ -44,6 +44,7 @@ import {
   type IngestSummary,
 } from './quarantine.ts';
 import { columnLabel } from '@cancer-mlops/shared/domain/validation/columnLabel.ts';
+import { SameFileRecords } from './sameFileRecords.ts';
 
 export const NOTES_TO_SCORE = 'notes-to-score';
 /** StateStore namespace of the first-ingest record of each file (see README: "Event time"). */
@@ -150,6 +151,7 @@ export async function ingestObject(
     await deps.queues.send(NOTES_TO_SCORE, batch);
   };
 
+  const sameFile = new SameFileRecords(group);
   const reject = async (
     row: number,
     reasons: FieldReason[],
@@ -204,6 +206,13 @@ export async function ingestObject(
         quarantineFields(fields, pseudonym),
       );
     }
+    const clash = sameFile.clash(checked.data.record, row);
+    if (clash)
+      return reject(
+        row,
+        [{ field: 'record_id', reason: clash }],
+        quarantineFields(fields, pseudonym),
+      );
     counts.accepted += 1;
     pending.push(checked.data);
     if (pending.length >= SEND_BATCH) await flush();

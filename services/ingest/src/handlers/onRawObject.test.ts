@@ -446,6 +446,35 @@ describe('Handler: ingest.onRawObject', () => {
       expect(t.records()).toHaveLength(1);
     });
 
+    it('quarantines a record id repeated at the same event time with other values, and passes replays', async () => {
+      // Prepare: rows 1-2 the same record twice (a replay); row 3 the first record again with
+      // another radius (a conflict); row 4 another record.
+      const t = setup();
+      const [header, a, b] = hospitalCsv(2);
+      const changed = [...a];
+      changed[3] = String(Number(a[3]) + 1);
+
+      // Act
+      await t.drop('incoming/repeats.csv', csv([header, a, a, changed, b]));
+
+      // Assess
+      expect(
+        t.errors('quarantine/repeats.csv.errors.jsonl').map((l) => [l.row, l.reasons]),
+      ).toEqual([
+        [
+          3,
+          [
+            {
+              field: 'record_id',
+              reason:
+                'the same record_id and event time as row 1 with other measurements or diagnosis; a correction needs a later event_time',
+            },
+          ],
+        ],
+      ]);
+      expect(t.records().map((r) => r.record_id)).toEqual([a[0], a[0], b[0]]);
+    });
+
     it('quarantines an unclosed quote as one row and keeps the rows before it', async () => {
       const t = setup();
       const rows = csv(hospitalCsv(2));
