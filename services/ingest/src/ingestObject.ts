@@ -232,7 +232,7 @@ export async function ingestObject(
             fileError = `the header row cannot be read: ${record.error}`;
             break;
           }
-          const header = mapHeader(record.cells, group);
+          const header = mapHeader(record.cells, group, undefined, format.decimalComma);
           if (!header.ok) {
             fileError = header.reason;
             break;

@@ -63,6 +63,19 @@ describe('Function: mapHeader', () => {
     });
   });
 
+  it('recognises the layout when the first record is unlabelled, or in the `;` dialect', () => {
+    // Prepare
+    const unlabelled = ['842302', '?', ...WDBC_FEATURES.map(() => '1.5')];
+    const european = ['842302', 'M', ...WDBC_FEATURES.map(() => '1,5')];
+    const blank = ['842302', '?', ...WDBC_FEATURES.map(() => '')];
+
+    // Act + Assess
+    expect(mapHeader(unlabelled, WDBC_FEATURE_GROUP)).toMatchObject({ ok: true });
+    expect(mapHeader(european, WDBC_FEATURE_GROUP, undefined, true)).toMatchObject({ ok: true });
+    expect(mapHeader(european, WDBC_FEATURE_GROUP)).toMatchObject({ ok: false });
+    expect(mapHeader(blank, WDBC_FEATURE_GROUP)).toMatchObject({ ok: false });
+  });
+
   it('refuses an unknown header without quoting its cells', () => {
     const result = mapHeader(['1000025', '5', '1'], WDBC_FEATURE_GROUP);
     expect(result.ok).toBe(false);

@@ -52,11 +52,12 @@ export function mapHeader(
   fields: readonly string[],
   group: FeatureGroup,
   index = aliasIndex(group),
+  decimalComma = false,
 ): HeaderResult {
   const columns = fields.map((f) => index.get(normaliseHeader(f)));
   const recognised = columns.filter((c) => c !== undefined).length;
   if (recognised === 0) {
-    if (looksLikeWdbcData(fields, group)) {
+    if (looksLikeWdbcData(fields, group, decimalComma)) {
       return { ok: true, map: { columns: wdbcLayout(group), ignored: [], headerless: true } };
     }
     return {
@@ -94,8 +95,15 @@ export function mapHeader(
 }
 
 /** A first record that is data in the WDBC layout: 32 cells, a diagnosis code, then numbers. */
-function looksLikeWdbcData(fields: readonly string[], group: FeatureGroup): boolean {
+function looksLikeWdbcData(
+  fields: readonly string[],
+  group: FeatureGroup,
+  decimalComma: boolean,
+): boolean {
   if (fields.length !== group.features.length + 2) return false;
-  if (parseDiagnosis(fields[1], group).kind !== 'value') return false;
-  return fields.slice(2).every((f) => parseNumber(f).kind !== 'invalid');
+  // An unlabelled first record (`?`) is as much the layout as a labelled one.
+  if (parseDiagnosis(fields[1], group).kind === 'invalid') return false;
+  const numbers = fields.slice(2).map((f) => parseNumber(f, decimalComma));
+  // A header is text: at least one cell of the row must be a number.
+  return numbers.every((n) => n.kind !== 'invalid') && numbers.some((n) => n.kind === 'value');
 }
