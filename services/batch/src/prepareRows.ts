@@ -9,7 +9,12 @@ import {
 import type { NoteScorer } from '@cancer-mlops/shared/ports/noteScorer.ts';
 import { columnLabel } from '@cancer-mlops/shared/domain/validation/columnLabel.ts';
 import { unsafeRecordIdReason } from '@cancer-mlops/shared/domain/validation/recordId.ts';
-import { hasUtf16Bom, UTF16_REFUSAL } from '@cancer-mlops/shared/domain/csv/encoding.ts';
+import {
+  hasReplacementChar,
+  hasUtf16Bom,
+  NOT_UTF8_TEXT,
+  UTF16_REFUSAL,
+} from '@cancer-mlops/shared/domain/csv/encoding.ts';
 import { CleanRows } from './cleanRowsKernel.ts';
 import { CsvScanner, fieldText, type CsvRecordSink } from './csvScanner.ts';
 import { MISSING_NUMBER, parseNumberBytes, type NumberSpan } from './numberBytes.ts';
@@ -834,18 +839,11 @@ export class JsonlRowPreparer extends RowPreparer {
   }
 }
 
-/**
- * A note the model cannot be asked about: too long, or with U+FFFD, which is what bytes that
- * are not UTF-8 (a Windows-1252 `ö` past the sniffed head of the file) become when read.
- */
+/** A note the model cannot be asked about: too long, or not UTF-8 text (NOT_UTF8_TEXT). */
 function noteIssue(note: string): FieldIssue | undefined {
   if (note.length > MAX_NOTE_CHARS)
     return { field: 'pathology_note', reason: `note too long (over ${MAX_NOTE_CHARS} characters)` };
-  if (note.includes('\uFFFD'))
-    return {
-      field: 'pathology_note',
-      reason: 'not UTF-8 text (a byte read as \uFFFD): export the file as UTF-8 and drop it again',
-    };
+  if (hasReplacementChar(note)) return { field: 'pathology_note', reason: NOT_UTF8_TEXT };
   return undefined;
 }
 

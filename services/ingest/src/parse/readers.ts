@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { parse, type CsvError, type Options } from 'csv-parse';
+import { hasReplacementChar, NOT_UTF8_TEXT } from '@cancer-mlops/shared/domain/csv/encoding.ts';
 import type { Delimiter } from './sniff.ts';
 import type { RawValue } from './values.ts';
 
@@ -16,13 +17,10 @@ export type JsonRecord =
 export const MAX_RECORD_CHARS = 4_000_000;
 
 /**
- * The sniff judges a file's first 64 KiB; a byte that is not UTF-8 later on (a Windows-1252
- * `ö` in a late note) would be read as U+FFFD and stored garbled, so its row is refused. A
- * U+FFFD written as such is refused too: it is what earlier garbling leaves.
+ * The sniff judges a file's first 64 KiB; a byte that is not UTF-8 later on would be read as
+ * U+FFFD and stored garbled, so its row is refused instead.
  */
-export const NOT_UTF8_ROW =
-  'not UTF-8 text (a byte read as \uFFFD): export the file as UTF-8 and drop it again';
-const REPLACEMENT = '\uFFFD';
+export const NOT_UTF8_ROW = NOT_UTF8_TEXT;
 
 /**
  * RFC 4180 records from a stream through csv-parse: quoted fields with delimiters, quotes and
@@ -67,9 +65,7 @@ export async function* readCsvRecords(
         yield error;
         if (error.fatal) return;
       }
-      yield record.cells.some((c) => c.includes(REPLACEMENT))
-        ? { n: record.n, error: NOT_UTF8_ROW }
-        : record;
+      yield record.cells.some(hasReplacementChar) ? { n: record.n, error: NOT_UTF8_ROW } : record;
     }
     for (const error of skipped) {
       yield error;
@@ -118,7 +114,7 @@ export async function* readJsonLines(stream: Readable): AsyncGenerator<JsonRecor
       }
       if (text.trim() === '') continue;
       n += 1;
-      if (text.includes(REPLACEMENT)) {
+      if (hasReplacementChar(text)) {
         yield { n, error: NOT_UTF8_ROW };
         continue;
       }

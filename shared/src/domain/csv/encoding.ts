@@ -8,3 +8,13 @@ export function hasUtf16Bom(head: Uint8Array): boolean {
     ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
   );
 }
+
+/**
+ * Why text with U+FFFD is refused: it is what a byte that is not UTF-8 becomes when read (a
+ * Windows-1252 `ö` past the sniffed head of a file), and what earlier garbling leaves.
+ */
+export const NOT_UTF8_TEXT =
+  'not UTF-8 text (a byte read as \uFFFD): export the file as UTF-8 and drop it again';
+
+/** True when `text` holds U+FFFD (see NOT_UTF8_TEXT). */
+export const hasReplacementChar = (text: string): boolean => text.includes('\uFFFD');
