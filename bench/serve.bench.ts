@@ -11,7 +11,8 @@
  *    while writing, as S3 does on upload), timed from the end of the upload, when the object
  *    exists, until `<name>.summary.json` appears in batch-out/; the runtime's RSS
  *    (and that of its child processes) sampled throughout. A 10k-row file runs first so the
- *    transform's serving processes are warm, as they are for the second file of a night.
+ *    transform's serving processes are warm, as they are for the second file of a night; each
+ *    file starts once the runtime is idle after what ran before it (see settle).
  * 4. The peer, in the same run: scikit-learn (Debian's /usr/bin/python3) on the same forest
  *    size: predict_proba on single rows, and pandas.read_csv + predict_proba + to_csv on the
  *    same 1M-row file.
@@ -284,6 +285,24 @@ function cpuSeconds(pid: number): number {
   return total;
 }
 
+/**
+ * Waits (15 s at most) until the runtime and its children are idle, under 5% of a core for
+ * half a second: the batch is timed on its own, not while the /predict load's aftermath
+ * (data capture's last uploads, collections) still runs. Returns the seconds waited.
+ */
+async function settle(pid: number): Promise<number> {
+  const t0 = performance.now();
+  let last = cpuSeconds(pid);
+  while (performance.now() - t0 < 15_000) {
+    await sleep(500);
+    const now = cpuSeconds(pid);
+    const busy = now - last;
+    last = now;
+    if (busy < 0.025) break;
+  }
+  return (performance.now() - t0) / 1000;
+}
+
 interface BatchRun {
   rows: number;
   /** From the object's existence in batch-in/ to its summary in batch-out/. */
@@ -425,6 +444,7 @@ async function main(): Promise<void> {
     }
     if (process.env.BENCH_ONLY === 'batch') {
       await batch(pid, warm, `warm-${Date.now()}`);
+      await settle(pid);
       const r = await batch(pid, big, `bench-${Date.now()}`);
       say(
         `batch ${r.rows} rows: ${duration(r.seconds)}, ${rate(r.rows / r.seconds)} (upload before it ${duration(r.uploadSeconds)}); peak ${bytes(r.peakSelf)} (with transform containers ${bytes(r.peakTree)}; before it ${bytes(r.baseSelf)} and ${bytes(r.baseTree)}; /predict endpoint beside ${bytes(r.peakEndpoint)}); ${r.cpu.toFixed(1)} CPU-s; ${JSON.stringify(r.summary.timings)}`,
@@ -443,8 +463,12 @@ async function main(): Promise<void> {
     await sleep(1500); // capture flushes at most every second
     const captured = countCaptured() - captureBefore;
 
-    say('batch: warm-up file (10k rows)…');
+    const waited = await settle(pid);
+    say(
+      `batch: warm-up file (10k rows), once the runtime was idle (after ${waited.toFixed(1)} s)…`,
+    );
     await batch(pid, warm, `warm-${Date.now()}`);
+    await settle(pid);
     say(`batch: ${ROWS} rows, file in -> file out…`);
     const run = await batch(pid, big, `bench-${Date.now()}`);
 
@@ -531,7 +555,7 @@ async function main(): Promise<void> {
       `- Run: ${new Date().toISOString().slice(0, 10)}, ${duration((performance.now() - started) / 1000)} in total (\`npm run bench:serve\`).`,
       `- Machine: ${Object.values(machine()).join('; ')}; load average at start ${load0.map((x) => x.toFixed(2)).join(' / ')} (other work shares these 2 cores).`,
       "- Ours: the whole local runtime started by the CLI (`mlops start`), its model trained, approved and deployed by the mesh; /predict goes through the local API gateway (bearer token), the predict handler (validation, score, InvokeEndpoint over keep-alive, explanation) and the model container's `serve` in a child process, with data capture on. Load from autocannon in the bench process (16 and 64 connections; at 1 connection a sequential keep-alive client timed with a microsecond clock).",
-      `- Batch: the file is put into batch-in/ as \`mlops batch\` puts it (from another process; the put, with its MD5 ETag, took ${duration(run.uploadSeconds)} and is not counted, as an S3 upload would not be) and timed from then until its summary appears in batch-out/: notification, onBatchObject (validate, prepare), the transform job (the container's serve on one process per core, 6 MB mini-batches, id joined back), onTransformDone (output, summary, BatchCompleted). Stage times from the summary: prepare ${timings?.prepare_ms ?? 'n/a'} ms, transform ${timings?.transform_s ?? 'n/a'} s (whole seconds, from the job's event), finalize ${timings?.finalize_ms ?? 'n/a'} ms.`,
+      `- Batch: once the runtime is idle after the /predict load (${waited.toFixed(1)} s), the file is put into batch-in/ as \`mlops batch\` puts it (from another process; the put, with its MD5 ETag, took ${duration(run.uploadSeconds)} and is not counted, as an S3 upload would not be) and timed from then until its summary appears in batch-out/: notification, onBatchObject (validate, prepare), the transform job (the container's serve on one process per core, 6 MB mini-batches, id joined back), onTransformDone (output, summary, BatchCompleted). Stage times from the summary: prepare ${timings?.prepare_ms ?? 'n/a'} ms, transform ${timings?.transform_s ?? 'n/a'} s (whole seconds, from the job's event), finalize ${timings?.finalize_ms ?? 'n/a'} ms.`,
       peer1
         ? `- Peer: scikit-learn ${peer1.sklearn}, pandas ${peer1.pandas}, numpy; RandomForestClassifier(100 trees, sqrt features) on the same WDBC rows; single rows with n_jobs=1; batch best of n_jobs=1 and n_jobs=-1, as read_csv + predict_proba + to_csv of the same file. The peer does no validation, note scoring, id join or capture.`
         : '- Peer: not run (see the message above).',
