@@ -21,6 +21,7 @@ import { describeError } from '@cancer-mlops/shared/runtime/errors.ts';
 import { createLogger, type Log } from '@cancer-mlops/shared/runtime/logger.ts';
 import { isS3TestEvent, parseS3Records } from '@cancer-mlops/shared/runtime/s3Event.ts';
 import { logicalName, type NameContext } from '@cancer-mlops/shared/topology/names.ts';
+import { columnLabel } from '@cancer-mlops/shared/domain/validation/columnLabel.ts';
 import { deriveRecordId, pseudonymise, PSEUDONYM_SECRET } from './identity.ts';
 import {
   AMBIGUOUS_TARGET_REASON,
@@ -43,7 +44,6 @@ import {
   quarantineKeys,
   type IngestSummary,
 } from './quarantine.ts';
-import { columnLabel } from '@cancer-mlops/shared/domain/validation/columnLabel.ts';
 import { SameFileRecords } from './sameFileRecords.ts';
 
 export const NOTES_TO_SCORE = 'notes-to-score';

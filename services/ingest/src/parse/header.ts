@@ -3,8 +3,8 @@ import {
   normaliseHeader,
   type FeatureGroup,
 } from '@cancer-mlops/shared/contracts/featureGroup.ts';
-import { parseDiagnosis, parseNumber } from './values.ts';
 import { columnLabel } from '@cancer-mlops/shared/domain/validation/columnLabel.ts';
+import { parseDiagnosis, parseNumber } from './values.ts';
 
 /** Where each column of a CSV goes: a canonical field name, or undefined when ignored. */
 export interface ColumnMap {
