@@ -68,11 +68,15 @@ describe('Module: values', () => {
       ['0', 'B'],
       [0, 'B'],
       ['BENIGN', 'B'],
+      // A spreadsheet's 1.0 is the 1 that JSON's 1.0 already is.
+      ['1.0', 'M'],
+      ['0.00', 'B'],
     ])('maps %p to %s', (code, expected) => {
       expect(parseDiagnosis(code, WDBC_FEATURE_GROUP)).toEqual({ kind: 'value', value: expected });
     });
     it('refuses unknown codes and treats markers as unlabelled', () => {
       expect(parseDiagnosis('2', WDBC_FEATURE_GROUP).kind).toBe('invalid');
+      expect(parseDiagnosis('1.5', WDBC_FEATURE_GROUP).kind).toBe('invalid');
       expect(parseDiagnosis('?', WDBC_FEATURE_GROUP)).toEqual({ kind: 'missing' });
     });
   });

@@ -62,7 +62,11 @@ export function parseDiagnosis(v: RawValue, group: FeatureGroup): Parsed<Diagnos
   if (isMissing(v)) return { kind: 'missing' };
   if (typeof v !== 'string' && typeof v !== 'number')
     return { kind: 'invalid', reason: 'unknown diagnosis code' };
-  const code = String(v).trim().toLowerCase();
+  // `1.0` and `0.00` (a spreadsheet's numbers) are the codes 1 and 0, as JSON's 1.0 already is.
+  const code = String(v)
+    .trim()
+    .toLowerCase()
+    .replace(/^([01])\.0+$/, '$1');
   if (group.label.malignant.some((m) => m.toLowerCase() === code))
     return { kind: 'value', value: 'M' };
   if (group.label.benign.some((b) => b.toLowerCase() === code))
