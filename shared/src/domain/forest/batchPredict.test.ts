@@ -46,6 +46,12 @@ describe('Function: predictBatch (WebAssembly kernel)', () => {
     [3, 17],
     [7, 18],
     [30, 19],
+    // Every remainder of eight rows at a time, and fewer rows than eight.
+    [5, 7],
+    [30, 20],
+    [30, 21],
+    [30, 22],
+    [30, 23],
     [30, 4096],
     [30, 4097],
     [12, 10_003],

