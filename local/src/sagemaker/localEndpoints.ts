@@ -106,7 +106,6 @@ export class LocalEndpoints implements Endpoints {
   private active: Server | undefined;
   private readonly starting = new Set<Server>();
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly container: ContainerCommand;
   private readonly now: () => Date;
   private readonly log: RuntimeLog;
   private closed = false;
@@ -115,7 +114,6 @@ export class LocalEndpoints implements Endpoints {
   constructor(private readonly o: LocalEndpointsOptions) {
     o.db.exec(SCHEMA);
     this.endpointName = resourceName(o.names, 'endpoint');
-    this.container = o.container ?? defaultContainerCommand();
     this.now = o.now ?? (() => new Date());
     this.log = o.log ?? silentLog;
   }
@@ -296,11 +294,13 @@ export class LocalEndpoints implements Endpoints {
     deployedAt: Date,
   ): Promise<Server> {
     const timeoutMs = this.o.healthTimeoutMs ?? 60_000;
-    const child = spawn(this.container.command, [...this.container.args, 'serve'], {
-      cwd: this.container.cwd,
+    const container = this.o.container ?? defaultContainerCommand(this.o.stateDir);
+    const child = spawn(container.command, [...container.args, 'serve'], {
+      cwd: container.cwd,
       // Loopback only: the model server is reached through invoke, never from the network.
       env: {
         ...process.env,
+        ...container.env,
         ...this.o.env,
         SM_BASE_DIR: baseDir,
         SM_PORT: '0',

@@ -68,7 +68,6 @@ export class LocalTrainingJobs implements TrainingJobs {
   private readonly stopRequested = new Set<string>();
   private readonly finished = new Set<Promise<void>>();
   private readonly root: string;
-  private readonly container: ContainerCommand;
   private readonly region: string;
   private readonly account: string;
   private readonly now: () => Date;
@@ -76,7 +75,6 @@ export class LocalTrainingJobs implements TrainingJobs {
 
   constructor(private readonly o: LocalTrainingJobsOptions) {
     this.root = join(o.stateDir, 'sagemaker', 'training-jobs');
-    this.container = o.container ?? defaultContainerCommand();
     this.region = o.region ?? 'us-east-1';
     this.account = o.accountId ?? LOCAL_ACCOUNT;
     this.now = o.now ?? (() => new Date());
@@ -210,10 +208,12 @@ export class LocalTrainingJobs implements TrainingJobs {
     const logFd = openSync(join(dir, 'logs.txt'), 'a');
     let child: ChildProcess;
     try {
-      child = spawn(this.container.command, [...this.container.args, 'train'], {
-        cwd: this.container.cwd,
+      const container = this.o.container ?? defaultContainerCommand(this.o.stateDir);
+      child = spawn(container.command, [...container.args, 'train'], {
+        cwd: container.cwd,
         env: {
           ...process.env,
+          ...container.env,
           ...this.o.env,
           ...job.spec.environment,
           DATASET_ID: job.spec.datasetId,

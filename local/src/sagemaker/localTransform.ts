@@ -339,11 +339,17 @@ export class LocalTransformJobs implements TransformJobs {
   }
 
   private launch(baseDir: string): Promise<ServeProcess> {
-    const container = this.o.container ?? defaultContainerCommand();
+    const container = this.o.container ?? defaultContainerCommand(this.o.stateDir);
     const timeoutMs = this.o.healthTimeoutMs ?? 60_000;
     const child = spawn(container.command, [...container.args, 'serve'], {
       cwd: container.cwd,
-      env: { ...process.env, SM_BASE_DIR: baseDir, SM_PORT: '0', SM_HOST: '127.0.0.1' },
+      env: {
+        ...process.env,
+        ...container.env,
+        SM_BASE_DIR: baseDir,
+        SM_PORT: '0',
+        SM_HOST: '127.0.0.1',
+      },
       stdio: ['pipe', 'pipe', 'pipe'], // stdin: the child's lifeline (exitWithParent.mjs)
     });
     let stderr = '';

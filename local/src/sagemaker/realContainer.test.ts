@@ -109,7 +109,8 @@ const envelope = (e: BusEvent) =>
     });
     await jobs.idle();
 
-    // Assess: the event
+    // Assess: the job ran the container bundled as the image has it, then the event
+    expect(existsSync(join(dir, 'state', 'sagemaker', 'container', 'main.js'))).toBe(true);
     expect(events).toHaveLength(1);
     const detail = events[0].detail as TrainingJobStateChange;
     expect(detail).toMatchObject({

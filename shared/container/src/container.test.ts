@@ -3,13 +3,15 @@
  * way SageMaker (and the local runtime) drive the image.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stop as stopEsbuild } from 'esbuild';
 import { WDBC_FEATURES } from '@cancer-mlops/shared/contracts/featureGroup.ts';
 import { loadModel } from '@cancer-mlops/shared/domain/model/loaded.ts';
+import { bundleContainer } from './bundle.ts';
 import type { RunningServer } from './serve.ts';
 import { MAX_BODY_BYTES, startServer } from './serve.ts';
 import { trainFromDirectory } from './train.ts';
@@ -359,9 +361,21 @@ describe('Function: trainFromDirectory failures', () => {
   });
 });
 
-describe('Function: main (CLI)', () => {
+// The image runs the bundle (bundle.ts); `npm run container` runs the source through tsx.
+let bundled: string;
+beforeAll(() => {
+  const out = mkdtempSync(join(tmpdir(), 'container-bundle-'));
+  temps.push(out);
+  bundled = bundleContainer(out);
+}, 30_000);
+afterAll(() => stopEsbuild());
+
+describe.each([
+  ['source (tsx)', () => ['--import', 'tsx', 'shared/container/src/main.ts']],
+  ['bundle', () => [bundled]],
+])('Function: main (CLI), from the %s', (_how, entry) => {
   const run = (args: string[], env: Record<string, string>) =>
-    spawn(process.execPath, ['--import', 'tsx', 'shared/container/src/main.ts', ...args], {
+    spawn(process.execPath, [...entry(), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -369,7 +383,7 @@ describe('Function: main (CLI)', () => {
   const exitCode = (child: ReturnType<typeof run>): Promise<number | null> =>
     new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 
-  it('runs train then serve as SageMaker does, and stops on SIGTERM', async () => {
+  it('runs train (on worker threads) then serve as SageMaker does, and stops on SIGTERM', async () => {
     // Prepare
     const dir = await sagemakerDir({
       'input/data/train/a.csv': csv([HEADER, ...rows]),
@@ -377,12 +391,15 @@ describe('Function: main (CLI)', () => {
         n_estimators: '20',
         cv_folds: '0',
         permutation_repeats: '0',
+        workers: '2',
       }),
     });
     temps.push(dir);
 
     // Act: train.
     const train = run(['train'], { SM_BASE_DIR: dir });
+    let trainLog = '';
+    train.stdout.on('data', (chunk: Buffer) => (trainLog += chunk.toString()));
     const trainCode = await exitCode(train);
 
     // Act: serve on a free port, learn it from the first stdout line.
@@ -403,6 +420,8 @@ describe('Function: main (CLI)', () => {
 
     // Assess
     expect(trainCode).toBe(0);
+    expect(trainLog).toContain('"model-written"');
+    expect(trainLog).not.toContain('workers-unavailable');
     expect(ping.status).toBe(200);
     expect(await stopped).toBe(0);
   });
