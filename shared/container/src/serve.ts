@@ -365,7 +365,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         JSON.stringify({
           MaxConcurrentTransforms: availableParallelism(),
           BatchStrategy: 'MULTI_RECORD',
-          MaxPayloadInMB: 6,
+          // What the batch service asks for (services/batch/src/prepareBatch.ts).
+          MaxPayloadInMB: 2,
         }),
       );
     }
