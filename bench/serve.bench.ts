@@ -224,19 +224,22 @@ async function load(
 }
 
 /**
- * RSS of a process and of its descendants, from /proc. `tree` leaves out the /predict
- * endpoint's serving processes (SM_BASE_DIR under sagemaker/endpoints/): they are not the
- * batch's; `endpoint` is theirs.
+ * Memory of a process and of its descendants, from /proc: RSS, and PSS (each shared page
+ * split among the processes sharing it: every Node.js process maps the same node binary, which
+ * RSS counts once per process). `tree` leaves out the /predict endpoint's serving processes
+ * (SM_BASE_DIR under sagemaker/endpoints/): they are not the batch's; `endpoint` is theirs.
  */
-function rss(pid: number): { self: number; tree: number; endpoint: number } {
-  const read = (p: number) => {
+function memory(pid: number): { self: number; tree: number; treePss: number; endpoint: number } {
+  const read = (p: number, file: string, field: RegExp) => {
     try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      const m = field.exec(readFileSync(`/proc/${p}/${file}`, 'utf8'));
       return m ? Number(m[1]) * 1024 : 0;
     } catch {
       return 0;
     }
   };
+  const rssOf = (p: number) => read(p, 'status', /VmRSS:\s+(\d+) kB/);
+  const pssOf = (p: number) => read(p, 'smaps_rollup', /^Pss:\s+(\d+) kB/m);
   const isEndpoint = (p: number) => {
     try {
       return readFileSync(`/proc/${p}/environ`, 'latin1')
@@ -257,15 +260,19 @@ function rss(pid: number): { self: number; tree: number; endpoint: number } {
     }
   }
   let tree = 0;
+  let treePss = 0;
   let endpoint = 0;
   const walk = (p: number, ofEndpoint: boolean) => {
     const mine = ofEndpoint || isEndpoint(p);
-    if (mine) endpoint += read(p);
-    else tree += read(p);
+    if (mine) endpoint += rssOf(p);
+    else {
+      tree += rssOf(p);
+      treePss += pssOf(p);
+    }
     for (const c of children.get(p) ?? []) walk(c, mine);
   };
   walk(pid, false);
-  return { self: read(pid), tree, endpoint };
+  return { self: rssOf(pid), tree, treePss, endpoint };
 }
 
 /** CPU seconds (user + system) of a process tree so far, from /proc. */
@@ -312,6 +319,8 @@ interface BatchRun {
   peakSelf: number;
   /** The runtime and its transform containers (not the /predict endpoint's). */
   peakTree: number;
+  /** The same, as PSS: pages shared between them counted once. */
+  peakTreePss: number;
   /** The /predict endpoint's serving process, beside the batch. */
   peakEndpoint: number;
   /** RSS just before the upload: what the batch adds is the peak less this. */
@@ -325,17 +334,19 @@ async function batch(pid: number, file: string, name: string): Promise<BatchRun>
   const outDir = join(STATE, 'buckets', 'batch-out');
   let peakSelf = 0;
   let peakTree = 0;
+  let peakTreePss = 0;
   let peakEndpoint = 0;
-  const base = rss(pid);
+  const base = memory(pid);
   const u0 = performance.now();
   const sample = setInterval(() => {
-    const m = rss(pid);
+    const m = memory(pid);
     peakSelf = Math.max(peakSelf, m.self);
     peakTree = Math.max(peakTree, m.tree);
+    peakTreePss = Math.max(peakTreePss, m.treePss);
     peakEndpoint = Math.max(peakEndpoint, m.endpoint);
     if (process.env.BENCH_RSS)
       say(
-        `rss at ${(performance.now() - u0).toFixed(0)} ms: ${bytes(m.self)} (tree ${bytes(m.tree)})`,
+        `rss at ${(performance.now() - u0).toFixed(0)} ms: ${bytes(m.self)} (tree ${bytes(m.tree)}, PSS ${bytes(m.treePss)})`,
       );
   }, 100);
   // What `mlops batch FILE` does (local/src/cli/files.ts), from this process, as the CLI is.
@@ -359,6 +370,7 @@ async function batch(pid: number, file: string, name: string): Promise<BatchRun>
     uploadSeconds: (t0 - u0) / 1000,
     peakSelf,
     peakTree,
+    peakTreePss,
     peakEndpoint,
     baseSelf: base.self,
     baseTree: base.tree,
@@ -447,7 +459,7 @@ async function main(): Promise<void> {
       await settle(pid);
       const r = await batch(pid, big, `bench-${Date.now()}`);
       say(
-        `batch ${r.rows} rows: ${duration(r.seconds)}, ${rate(r.rows / r.seconds)} (upload before it ${duration(r.uploadSeconds)}); peak ${bytes(r.peakSelf)} (with transform containers ${bytes(r.peakTree)}; before it ${bytes(r.baseSelf)} and ${bytes(r.baseTree)}; /predict endpoint beside ${bytes(r.peakEndpoint)}); ${r.cpu.toFixed(1)} CPU-s; ${JSON.stringify(r.summary.timings)}`,
+        `batch ${r.rows} rows: ${duration(r.seconds)}, ${rate(r.rows / r.seconds)} (upload before it ${duration(r.uploadSeconds)}); peak ${bytes(r.peakSelf)} (with transform containers ${bytes(r.peakTree)}, PSS ${bytes(r.peakTreePss)}; before it ${bytes(r.baseSelf)} and ${bytes(r.baseTree)}; /predict endpoint beside ${bytes(r.peakEndpoint)}); ${r.cpu.toFixed(1)} CPU-s; ${JSON.stringify(r.summary.timings)}`,
       );
       return;
     }
@@ -555,7 +567,7 @@ async function main(): Promise<void> {
       `- Run: ${new Date().toISOString().slice(0, 10)}, ${duration((performance.now() - started) / 1000)} in total (\`npm run bench:serve\`).`,
       `- Machine: ${Object.values(machine()).join('; ')}; load average at start ${load0.map((x) => x.toFixed(2)).join(' / ')} (other work shares these 2 cores).`,
       "- Ours: the whole local runtime started by the CLI (`mlops start`), its model trained, approved and deployed by the mesh; /predict goes through the local API gateway (bearer token), the predict handler (validation, score, InvokeEndpoint over keep-alive, explanation) and the model container's `serve` in a child process, with data capture on. Load from autocannon in the bench process (16 and 64 connections; at 1 connection a sequential keep-alive client timed with a microsecond clock).",
-      `- Batch: once the runtime is idle after the /predict load (${waited.toFixed(1)} s), the file is put into batch-in/ as \`mlops batch\` puts it (from another process; the put, with its MD5 ETag, took ${duration(run.uploadSeconds)} and is not counted, as an S3 upload would not be) and timed from then until its summary appears in batch-out/: notification, onBatchObject (validate, prepare), the transform job (the container's serve on one process per core, 6 MB mini-batches, id joined back), onTransformDone (output, summary, BatchCompleted). Stage times from the summary: prepare ${timings?.prepare_ms ?? 'n/a'} ms, transform ${timings?.transform_s ?? 'n/a'} s (whole seconds, from the job's event), finalize ${timings?.finalize_ms ?? 'n/a'} ms.`,
+      `- Batch: once the runtime is idle after the /predict load (${waited.toFixed(1)} s), the file is put into batch-in/ as \`mlops batch\` puts it (from another process; the put, with its MD5 ETag, took ${duration(run.uploadSeconds)} and is not counted, as an S3 upload would not be) and timed from then until its summary appears in batch-out/: notification, onBatchObject (validate, prepare), the transform job (the container's serve on one process per core, 2 MB mini-batches, id joined back), onTransformDone (output, summary, BatchCompleted). Stage times from the summary: prepare ${timings?.prepare_ms ?? 'n/a'} ms, transform ${timings?.transform_s ?? 'n/a'} s (whole seconds, from the job's event), finalize ${timings?.finalize_ms ?? 'n/a'} ms.`,
       peer1
         ? `- Peer: scikit-learn ${peer1.sklearn}, pandas ${peer1.pandas}, numpy; RandomForestClassifier(100 trees, sqrt features) on the same WDBC rows; single rows with n_jobs=1; batch best of n_jobs=1 and n_jobs=-1, as read_csv + predict_proba + to_csv of the same file. The peer does no validation, note scoring, id join or capture.`
         : '- Peer: not run (see the message above).',
