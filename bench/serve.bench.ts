@@ -534,16 +534,19 @@ async function main(): Promise<void> {
       ],
       [
         'Batch peak memory',
-        `runtime process ${bytes(run.peakSelf)} (${bytes(run.baseSelf)} before the file); with its transform containers ${bytes(run.peakTree)} (${bytes(run.baseTree)} before); the /predict endpoint's container beside them ${bytes(run.peakEndpoint)}`,
+        `runtime process ${bytes(run.peakSelf)} (${bytes(run.baseSelf)} before the file); with its transform containers ${bytes(run.peakTree)} summed RSS, ${bytes(run.peakTreePss)} PSS (${bytes(run.baseTree)} RSS before); the /predict endpoint's container beside them ${bytes(run.peakEndpoint)}`,
         bestBatch ? `${bytes(bestBatch.peak_rss_bytes)}` : 'n/a',
         '',
         '<= 300 MB (286 MiB)',
-        // Everything this machine spends on the batch counts, the transform containers too.
+        // Everything this machine spends on the batch counts, the transform containers too;
+        // both ways of adding up their memory are shown, and met only when both are within it.
         run.peakTree <= 300e6
           ? 'met'
-          : run.peakSelf <= 300e6
-            ? 'NOT met (the runtime alone is within it; its transform containers are not)'
-            : 'NOT met',
+          : run.peakTreePss <= 300e6
+            ? 'NOT met as summed RSS (met as PSS)'
+            : run.peakSelf <= 300e6
+              ? 'NOT met (the runtime alone is within it; with its transform containers it is not)'
+              : 'NOT met',
       ],
       [
         'Batch CPU time',
