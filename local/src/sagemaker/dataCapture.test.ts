@@ -134,7 +134,7 @@ describe('Class: DataCaptureWriter', () => {
       const writes: { prefix: string; lines: number }[] = [];
       const sink: CaptureSink = {
         write: async (prefix, body) => {
-          writes.push({ prefix, lines: body.trimEnd().split('\n').length });
+          writes.push({ prefix, lines: Buffer.from(body).toString().trimEnd().split('\n').length });
         },
       };
       const writer = new DataCaptureWriter({ sink, endpointName, flushIntervalMs: 1000 });
@@ -151,6 +151,47 @@ describe('Class: DataCaptureWriter', () => {
         { prefix: 'capture/cancer-mlops-test-endpoint/AllTraffic/2026/03/04/06/', lines: 1 },
       ]);
       await writer.close();
+    });
+
+    it('reuses its buffers from flush to flush without mixing records up', async () => {
+      // Prepare: a sink that reads the bytes while they are its own, as the object store does.
+      const written: string[] = [];
+      const sink: CaptureSink = {
+        write: async (_prefix, body) => {
+          await new Promise((r) => setTimeout(r, 1));
+          written.push(Buffer.from(body).toString('utf8'));
+        },
+      };
+      const writer = new DataCaptureWriter({ sink, endpointName, maxBufferBytes: 256 * 1024 });
+      const big = JSON.stringify({ instances: [{ note_free: 'x'.repeat(20_000) }] });
+      const time = new Date('2026-03-04T05:00:00Z');
+      const batches = [
+        Array.from({ length: 100 }, (_, i) => ({ id: `first-${i}`, input })), // within 64 KiB
+        [{ id: 'accents-é-漢字-🙂', input: JSON.stringify({ instances: [{ v: 'é漢🙂' }] }) }],
+        Array.from({ length: 12 }, (_, i) => ({ id: `big-${i}`, input: big })), // grows past it
+        Array.from({ length: 300 }, (_, i) => ({ id: `small-${i}`, input })),
+      ];
+
+      // Act
+      for (const batch of batches) {
+        for (const r of batch) writer.record({ inferenceId: r.id, input: r.input, output, time });
+        void writer.flush();
+        // The next records arrive while this write is in flight.
+        await new Promise((r) => setImmediate(r));
+      }
+      await writer.close();
+
+      // Assess: every record whole, in order, each batch in its own write.
+      const ids = written.map((body) =>
+        body
+          .trimEnd()
+          .split('\n')
+          .map((line) => CaptureRecordSchema.parse(JSON.parse(line)).eventMetadata.inferenceId),
+      );
+      expect(ids).toEqual(batches.map((b) => b.map((r) => r.id)));
+      expect(JSON.parse(written[1]).captureData.endpointInput.data).toBe(batches[1][0].input);
+      expect(writer.written).toBe(413);
+      expect(writer.dropped).toBe(0);
     });
 
     it('flushes on its own within the interval', async () => {

@@ -16,6 +16,9 @@ import { errorMessage, silentLog, type RuntimeLog } from '../log.ts';
  * Recording never touches the disk: a record is serialised into an in-memory buffer and the
  * buffer is written at most every `flushIntervalMs` (or sooner when it grows past
  * `maxBufferBytes`), one write per hour folder, so capture costs /predict a string append.
+ * The buffers are bytes outside the JavaScript heap, reused from flush to flush: records held
+ * as strings for half a second outlived the young generation under load, and the old
+ * generation they were promoted to grew by megabytes a second and kept its pages after.
  */
 
 /** The capture-data prefix in the artifacts bucket (SageMaker's DestinationS3Uri). */
@@ -52,8 +55,11 @@ export interface CaptureData {
 
 /** Where capture files go: a new object per write, or appends to one file per hour. */
 export interface CaptureSink {
-  /** Writes `body` (whole JSON lines) for the hour folder `hourPrefix` (ends in `/`). */
-  write(hourPrefix: string, body: string): Promise<void>;
+  /**
+   * Writes `body` (whole JSON lines, UTF-8) for the hour folder `hourPrefix` (ends in `/`).
+   * The bytes are the writer's to reuse once the returned promise settles.
+   */
+  write(hourPrefix: string, body: Uint8Array): Promise<void>;
 }
 
 /** Each flush becomes its own object, as SageMaker rolls many files per hour. */
@@ -98,6 +104,15 @@ export interface DataCaptureOptions {
   maxPendingBytes?: number;
   log?: RuntimeLog;
 }
+
+/** Records waiting for one hour folder: UTF-8 JSON lines in `buf[0, bytes)`. */
+interface Pending {
+  buf: Buffer;
+  bytes: number;
+  records: number;
+}
+
+const MIN_BUFFER_BYTES = 64 * 1024;
 
 const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
 
@@ -170,9 +185,11 @@ export class DataCaptureWriter {
   private readonly maxBufferBytes: number;
   private readonly maxPendingBytes: number;
   private readonly log: RuntimeLog;
-  /** Lines waiting per hour folder, and their total size. */
-  private buffers = new Map<string, string[]>();
+  /** Records waiting per hour folder, and their total size. */
+  private buffers = new Map<string, Pending>();
   private bufferedBytes = 0;
+  /** Buffers of written batches, for the next ones (at most two are kept). */
+  private readonly spare: Buffer[] = [];
   private writing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -198,20 +215,56 @@ export class DataCaptureWriter {
     }
     const time = event.time ?? this.now();
     const line = `${JSON.stringify(captureRecord(event, time))}\n`;
-    if (this.bufferedBytes + line.length > this.maxPendingBytes) {
+    // Room for the line's UTF-8 (at most 3 bytes per UTF-16 unit), so it is encoded once.
+    const most = line.length * 3;
+    if (
+      this.bufferedBytes + most > this.maxPendingBytes &&
+      this.bufferedBytes + Buffer.byteLength(line, 'utf8') > this.maxPendingBytes
+    ) {
       this.dropped += 1;
       return;
     }
     const prefix = captureHourPrefix(this.endpointName, time);
-    let lines = this.buffers.get(prefix);
-    if (lines === undefined) {
-      lines = [];
-      this.buffers.set(prefix, lines);
+    let pending = this.buffers.get(prefix);
+    if (pending === undefined) {
+      pending = { buf: this.take(most), bytes: 0, records: 0 };
+      this.buffers.set(prefix, pending);
+    } else if (pending.bytes + most > pending.buf.length) {
+      const grown = Math.min(pending.buf.length * 2, this.maxBufferBytes);
+      const bigger = this.take(Math.max(grown, pending.bytes + most));
+      pending.buf.copy(bigger, 0, 0, pending.bytes);
+      this.give(pending.buf);
+      pending.buf = bigger;
     }
-    lines.push(line);
-    this.bufferedBytes += line.length;
+    const size = pending.buf.write(line, pending.bytes, 'utf8');
+    pending.bytes += size;
+    pending.records += 1;
+    this.bufferedBytes += size;
     if (this.bufferedBytes >= this.maxBufferBytes) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs).unref();
+  }
+
+  /**
+   * A buffer of at least `bytes`: the largest spare when it is large enough, so that a busy
+   * endpoint's buffers settle at the flush size instead of growing from small every time
+   * (fresh multi-megabyte buffers count towards V8's external memory and bring on collections).
+   */
+  private take(bytes: number): Buffer {
+    const largest = this.spare.pop();
+    if (largest && largest.length >= bytes) return largest;
+    if (largest) this.spare.push(largest);
+    const size = Math.max(
+      MIN_BUFFER_BYTES,
+      Math.min(this.maxBufferBytes, 2 ** Math.ceil(Math.log2(bytes))),
+    );
+    return Buffer.allocUnsafeSlow(Math.max(size, bytes));
+  }
+
+  /** Keeps the two largest buffers given back, smallest first. */
+  private give(buf: Buffer): void {
+    this.spare.push(buf);
+    this.spare.sort((a, b) => a.length - b.length);
+    if (this.spare.length > 2) this.spare.shift();
   }
 
   /** Writes everything buffered so far; resolves once it is in the sink. */
@@ -236,19 +289,20 @@ export class DataCaptureWriter {
     await this.flush();
   }
 
-  private async writeBatch(batch: Map<string, string[]>): Promise<void> {
-    for (const [prefix, lines] of batch) {
+  private async writeBatch(batch: Map<string, Pending>): Promise<void> {
+    for (const [prefix, pending] of batch) {
       try {
-        await this.sink.write(prefix, lines.join(''));
-        this.written += lines.length;
+        await this.sink.write(prefix, pending.buf.subarray(0, pending.bytes));
+        this.written += pending.records;
       } catch (e) {
-        this.dropped += lines.length;
+        this.dropped += pending.records;
         this.log.error('data capture write failed; records dropped', {
           endpoint: this.endpointName,
-          records: lines.length,
+          records: pending.records,
           error: errorMessage(e),
         });
       }
+      this.give(pending.buf);
     }
   }
 }
