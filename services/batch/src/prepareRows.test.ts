@@ -226,6 +226,33 @@ describe('Class: CsvRowPreparer', () => {
     expect(stats.rows).toBe(4);
   });
 
+  it("skips blank lines and a spreadsheet's empty rows without counting them, and gives a ragged row no id", async () => {
+    // Prepare
+    const text = [
+      HEADER,
+      line('a-1', ROW_1, 9),
+      '',
+      ' ',
+      ',,,',
+      line('a-2', ROW_2, 2),
+      `${line('a-3', ROW_2, 2)},extra`,
+      line('a-4', ROW_1, 4),
+    ].join('\n');
+    // Act
+    const { output, errors, stats } = await prepare(`${text}\n`);
+    // Assess
+    expect(
+      output
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['a-1', 'a-2', 'a-4']);
+    expect(errors).toEqual([
+      { row: 3, errors: [{ field: '(row)', reason: 'the row has 33 fields; the header has 32' }] },
+    ]);
+    expect(stats).toMatchObject({ rows: 4, valid: 3, errors: 1 });
+  });
+
   it('reads the European dialect: semicolons and decimal commas', async () => {
     // Prepare
     const header = HEADER.replaceAll(',', ';');
