@@ -3,9 +3,9 @@
  * string per cell: each complete record is handed over as field offsets into the chunk, and
  * the caller decides which cells to decode (a note), which to parse as numbers straight from
  * the bytes (the measurements) and which to copy through untouched. Quoted fields with
- * delimiters, doubled quotes and line breaks, CRLF or LF, and a UTF-8 BOM are handled; a
- * record longer than `maxRecordBytes` (an unclosed quote swallowing the file) is reported and
- * skipped rather than buffered without bound.
+ * delimiters, doubled quotes and line breaks, CRLF or LF are handled. A record too long to
+ * buffer (an unclosed quote swallowing the file, or a runaway note) is passed over by
+ * RecordSkipper to its true end, quotes and all, so that nothing inside it is read as a row.
  *
  * Why not a library: csv-parse (ingest's strict parser) manages ~60k rows/s here; string-per-
  * cell parsers (papaparse, uDSV) allocate 32 strings per row before a single number is read.
@@ -27,66 +27,21 @@ export interface CsvRecordSink {
   malformed(reason: string): void;
 }
 
+/**
+ * The records of a byte stream, chunk by chunk: the caller keeps the carry (the record cut by
+ * the chunk's end) and its bound, and hands the scanner whole chunks (see scan).
+ */
 export class CsvScanner {
-  private carry: Buffer | undefined;
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
   private quoted = new Uint8Array(64);
-  private first = true;
   private readonly delimiter: number;
 
   constructor(
     private readonly sink: CsvRecordSink,
     delimiter = ',',
-    private readonly maxRecordBytes = 4_000_000,
   ) {
     this.delimiter = delimiter.charCodeAt(0);
-  }
-
-  /** Scans every complete record in `chunk` (after what was left of the previous one). */
-  push(chunk: Buffer): void {
-    let buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    this.carry = undefined;
-    let start = 0;
-    if (this.first && buf.length > 0) {
-      if (buf.length < 3 && buf[0] === 0xef) {
-        this.carry = buf;
-        return;
-      }
-      this.first = false;
-      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
-    }
-    const consumed = this.scan(buf, start, false);
-    if (consumed < buf.length) {
-      if (buf.length - consumed > this.maxRecordBytes) {
-        this.sink.malformed(
-          `row longer than ${this.maxRecordBytes} bytes (is a quote never closed?)`,
-        );
-        buf = this.skipLine(buf, consumed);
-        this.carry = buf.length > 0 ? buf : undefined;
-        return;
-      }
-      this.carry = Buffer.from(buf.subarray(consumed));
-    }
-  }
-
-  /** Scans what is left: a last record without a line break. */
-  end(): void {
-    if (this.carry && this.carry.length > 0) {
-      const buf = this.carry;
-      this.carry = undefined;
-      const consumed = this.scan(buf, 0, true);
-      if (consumed < buf.length)
-        this.sink.malformed(
-          'a quoted field is never closed (everything after its opening quote is in this row)',
-        );
-    }
-  }
-
-  /** Drops the oversized record up to the next line break, so the rest of the file survives. */
-  private skipLine(buf: Buffer, from: number): Buffer {
-    const lf = buf.indexOf(LF, from + this.maxRecordBytes);
-    return lf === -1 ? Buffer.alloc(0) : Buffer.from(buf.subarray(lf + 1));
   }
 
   private grow(): void {
@@ -104,7 +59,7 @@ export class CsvScanner {
 
   /**
    * Scans records from `pos`; returns the offset of the first record not complete in `buf`
-   * (all of it at the end of input, when `final`). For callers that keep their own carry.
+   * (all of it at the end of input, when `final`).
    */
   scan(buf: Buffer, pos: number, final: boolean): number {
     const len = buf.length;
@@ -203,6 +158,87 @@ export class CsvScanner {
       this.sink.record(buf, n + 1, this.starts, this.ends, this.quoted);
     }
     return len;
+  }
+}
+
+/** Where RecordSkipper is in a record. */
+const Skip = {
+  FieldStart: 0,
+  Unquoted: 1,
+  Quoted: 2,
+  /** A quote inside a quoted field: closing, or the first of a doubled quote. */
+  QuoteInQuoted: 3,
+  /** Text after a closing quote: the scanner drops the rest of such a line. */
+  LineTail: 4,
+} as const;
+type SkipState = (typeof Skip)[keyof typeof Skip];
+
+/**
+ * Passes over the rest of one record, chunk after chunk, with the scanner's own reading of
+ * quotes: a line break inside a quoted field does not end it, a quote only opens a field at
+ * its start, `""` inside quotes is a quote. Holds no bytes, only where it is in the record.
+ */
+export class RecordSkipper {
+  private state: SkipState = Skip.FieldStart;
+  private readonly delimiter: number;
+
+  constructor(delimiter = ',') {
+    this.delimiter = delimiter.charCodeAt(0);
+  }
+
+  /** Starts over at the beginning of a record. */
+  reset(): void {
+    this.state = Skip.FieldStart;
+  }
+
+  /**
+   * Reads `buf` from `pos`: the offset just past the record's line break (CR, LF or CRLF; a
+   * CR at the very end of `buf` may leave its LF to the next chunk, which reads as a blank
+   * line), or -1 when the record goes on past `buf`.
+   */
+  skip(buf: Buffer, pos: number): number {
+    const delim = this.delimiter;
+    let state: SkipState = this.state;
+    for (let i = pos; i < buf.length; i++) {
+      const c = buf[i];
+      switch (state) {
+        case Skip.Quoted:
+          if (c === QUOTE) state = Skip.QuoteInQuoted;
+          continue;
+        case Skip.LineTail:
+          if (c === LF) return this.ended(i + 1);
+          continue;
+        case Skip.QuoteInQuoted:
+          if (c === QUOTE) {
+            state = Skip.Quoted;
+            continue;
+          }
+          if (c !== delim && c !== LF && c !== CR) {
+            state = Skip.LineTail;
+            continue;
+          }
+          break;
+        case Skip.FieldStart:
+          if (c === QUOTE) {
+            state = Skip.Quoted;
+            continue;
+          }
+          break;
+        default:
+          break;
+      }
+      // Outside quotes.
+      if (c === LF) return this.ended(i + 1);
+      if (c === CR) return this.ended(i + 1 < buf.length && buf[i + 1] === LF ? i + 2 : i + 1);
+      state = c === delim ? Skip.FieldStart : Skip.Unquoted;
+    }
+    this.state = state;
+    return -1;
+  }
+
+  private ended(at: number): number {
+    this.state = Skip.FieldStart;
+    return at;
   }
 }
 

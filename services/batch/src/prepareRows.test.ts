@@ -253,6 +253,68 @@ describe('Class: CsvRowPreparer', () => {
     expect(stats).toMatchObject({ rows: 4, valid: 3, errors: 1 });
   });
 
+  describe('a record too long to buffer (over 4,000,000 bytes)', () => {
+    const header = `${HEADER.replace(',malignancy_risk_score', '')},pathology_note`;
+    const noted = (id: string, row: number[], note: string) => `${id},${row.join(',')},${note}`;
+    // A note of 9 MB whose own lines look like rows: none of them may be read as one. (A record
+    // that fits in the buffer with the chunk after it is read whole; this one never does.)
+    const injected = noted('INJECTED-FROM-NOTE', ROW_1, 'benign 2');
+    const secret = 'Jane Doe MRN 123456 told the nurse about a lump, findings';
+    const longNote = `"${'Pathology narrative, no secrets here.\n'.repeat(240_000)}${injected}\n${secret}\n""quoted"" tail"`;
+
+    it.each([1 << 20, 64 * 1024, 4_000_037])(
+      'passes over it to its true end, quotes and line breaks and all (chunks of %d bytes)',
+      async (chunkBytes) => {
+        // Prepare
+        const text = [
+          header,
+          noted('a-1', ROW_1, 'grade 8'),
+          noted('a-2', ROW_2, longNote),
+          noted('a-3', ROW_2, 'benign 2'),
+        ].join('\r\n');
+        // Act
+        const { output, errors, stats } = await prepare(`${text}\r\n`, chunkBytes);
+        // Assess
+        expect(output.split('\n').map((l) => l.split(',')[0])).toEqual(['a-1', 'a-3', '']);
+        expect(errors).toEqual([
+          {
+            row: 2,
+            errors: [
+              {
+                field: '(row)',
+                reason:
+                  'CSV syntax: row longer than 4000000 bytes (a note that long, or a quote closed only much later)',
+              },
+            ],
+          },
+        ]);
+        expect(JSON.stringify(errors)).not.toMatch(/INJECTED|Jane|MRN|narrative/);
+        expect(stats).toMatchObject({ rows: 3, valid: 2, errors: 1 });
+      },
+    );
+
+    it('says so when its quote never closes, and reads nothing after it as a row', async () => {
+      // Prepare
+      const text = [
+        header,
+        noted('a-1', ROW_1, 'grade 8'),
+        noted('a-2', ROW_2, `"never closed\n${`${'x'.repeat(100)}\n`.repeat(45_000)}`),
+        noted('a-3', ROW_2, 'benign 2'),
+      ].join('\n');
+      // Act
+      const { output, errors, stats } = await prepare(`${text}\n`, 256 * 1024);
+      // Assess
+      expect(output.split('\n').map((l) => l.split(',')[0])).toEqual(['a-1', '']);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ row: 2 });
+      expect(errors[0].record_id).toBeUndefined();
+      expect(errors[0].errors[0].reason).toMatch(
+        /never ends: a quote is never closed, so everything after it to the end of the file is in this row and was not read/,
+      );
+      expect(stats).toMatchObject({ rows: 2, valid: 1, errors: 1 });
+    });
+  });
+
   it('reads the European dialect: semicolons and decimal commas', async () => {
     // Prepare
     const header = HEADER.replaceAll(',', ';');
@@ -367,6 +429,31 @@ describe('Class: CsvRowPreparer', () => {
 });
 
 describe('Class: JsonlRowPreparer', () => {
+  it('refuses a line over 4,000,000 bytes as one row and numbers the lines after it right', async () => {
+    // Prepare
+    const obj = (id: string, extra: Record<string, unknown>) =>
+      JSON.stringify({
+        record_id: id,
+        ...Object.fromEntries(WDBC_FEATURES.map((n, i) => [n, ROW_2[i]])),
+        ...extra,
+      });
+    const lines = [
+      obj('j1', { malignancy_risk_score: 3 }),
+      obj('j2', { pathology_note: 'Jane Doe MRN 123456 '.repeat(250_000) }),
+      obj('j3', { malignancy_risk_score: 4 }),
+      'not json',
+    ];
+    // Act
+    const { output, errors, stats } = await prepare(`${lines.join('\n')}\n`, 64 * 1024);
+    // Assess
+    expect(output.split('\n').map((l) => l.split(',')[0])).toEqual(['j1', 'j3', '']);
+    expect(errors).toEqual([
+      { row: 2, errors: [{ field: '(row)', reason: 'row longer than 4000000 bytes' }] },
+      { row: 4, errors: [{ field: '(row)', reason: 'not valid JSON' }] },
+    ]);
+    expect(stats).toMatchObject({ rows: 4, valid: 2, errors: 2 });
+  });
+
   it('validates each object, scores notes, and lists bad lines', async () => {
     // Prepare
     const obj = (id: string, row: number[], extra: Record<string, unknown>) =>

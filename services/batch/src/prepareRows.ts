@@ -16,7 +16,7 @@ import {
   UTF16_REFUSAL,
 } from '@cancer-mlops/shared/domain/csv/encoding.ts';
 import { CleanRows } from './cleanRowsKernel.ts';
-import { CsvScanner, fieldText, type CsvRecordSink } from './csvScanner.ts';
+import { CsvScanner, fieldText, RecordSkipper, type CsvRecordSink } from './csvScanner.ts';
 import { MISSING_NUMBER, parseNumberBytes, type NumberSpan } from './numberBytes.ts';
 import { Limiter, OutputAssembler, type AssemblerOptions } from './preparedOutput.ts';
 
@@ -214,6 +214,9 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
   private readonly delimiter: number;
   private carry: Buffer | undefined;
   private first = true;
+  private readonly skipper: RecordSkipper;
+  /** The row number of a record too long to buffer, while its rest is being passed over. */
+  private skipping: number | undefined;
 
   constructor(
     options: PrepareOptions,
@@ -228,6 +231,7 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
     this.min = this.validator.min;
     this.max = this.validator.max;
     this.scanner = new CsvScanner(this, format.delimiter);
+    this.skipper = new RecordSkipper(format.delimiter);
     this.delimiter = format.delimiter.charCodeAt(0);
   }
 
@@ -235,6 +239,15 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
     for await (const chunk of input) {
       this.push(chunk);
       yield* this.out.drain(false);
+    }
+    if (this.skipping !== undefined) {
+      this.fail(this.skipping, undefined, [
+        {
+          field: '(row)',
+          reason: `CSV syntax: row longer than ${this.maxRecordBytes} bytes that never ends: a quote is never closed, so everything after it to the end of the file is in this row and was not read`,
+        },
+      ]);
+      this.skipping = undefined;
     }
     if (this.carry && this.carry.length > 0) {
       const rest = this.carry;
@@ -250,6 +263,13 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
   }
 
   private push(chunk: Buffer): void {
+    if (this.skipping !== undefined) {
+      const at = this.skipper.skip(chunk, 0);
+      if (at === -1) return;
+      this.skipped();
+      if (at === chunk.length) return;
+      chunk = chunk.subarray(at);
+    }
     // On the fast path only the line cut by the previous chunk is joined to this one, instead
     // of copying every chunk behind its predecessor's tail.
     if (this.carry && this.colSlot !== undefined && this.carry.indexOf(QUOTE) === -1) {
@@ -293,12 +313,29 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
     const consumed = fast ? this.fastRows(buf, pos) : this.scanner.scan(buf, pos, false);
     if (consumed >= buf.length) return;
     if (buf.length - consumed > this.maxRecordBytes) {
-      this.malformed(`row longer than ${this.maxRecordBytes} bytes (is a quote never closed?)`);
-      const lf = buf.indexOf(LF, consumed + this.maxRecordBytes);
-      if (lf !== -1 && lf + 1 < buf.length) this.carry = Buffer.from(buf.subarray(lf + 1));
+      // Not buffered further, nor cut at a line break inside it: passed over to its true end
+      // (a note's own lines must never be read as rows), then reported.
+      this.skipping = ++this.stats.rows;
+      this.skipper.reset();
+      const at = this.skipper.skip(buf, consumed);
+      if (at === -1) return;
+      this.skipped();
+      if (at < buf.length) this.pushWhole(buf.subarray(at));
       return;
     }
     this.carry = Buffer.from(buf.subarray(consumed));
+  }
+
+  /** The record too long to buffer has ended: one error row for it. */
+  private skipped(): void {
+    const row = this.skipping as number;
+    this.skipping = undefined;
+    this.fail(row, undefined, [
+      {
+        field: '(row)',
+        reason: `CSV syntax: row longer than ${this.maxRecordBytes} bytes (a note that long, or a quote closed only much later)`,
+      },
+    ]);
   }
 
   malformed(reason: string): void {
@@ -747,6 +784,9 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
 }
 
 /** The JSON Lines reader: one object per line, through the shared validator. */
+/** A JSON Lines line longer than this is refused, not buffered. */
+const MAX_LINE_BYTES = 4_000_000;
+
 export class JsonlRowPreparer extends RowPreparer {
   constructor(options: PrepareOptions) {
     super(options, 'jsonl');
@@ -755,28 +795,34 @@ export class JsonlRowPreparer extends RowPreparer {
   async *prepare(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     let carry: Buffer | undefined;
     let first = true;
+    /** Inside a line too long to buffer: its rest is dropped up to its line break. */
+    let skipping = false;
     for await (const chunk of input) {
-      let buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+      const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
       carry = undefined;
       let start = 0;
       if (first && buf.length >= 3) {
         first = false;
         if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
       }
+      if (skipping) {
+        const lf = buf.indexOf(LF, start);
+        if (lf === -1) continue;
+        skipping = false;
+        start = lf + 1;
+      }
       for (let lf = buf.indexOf(LF, start); lf !== -1; lf = buf.indexOf(LF, start)) {
         this.line(buf.toString('utf8', start, lf));
         start = lf + 1;
       }
       if (start < buf.length) {
-        if (buf.length - start > 4_000_000) {
+        if (buf.length - start > MAX_LINE_BYTES) {
           this.stats.rows++;
           this.fail(this.stats.rows, undefined, [
-            { field: '(row)', reason: 'row longer than 4000000 bytes' },
+            { field: '(row)', reason: `row longer than ${MAX_LINE_BYTES} bytes` },
           ]);
-          buf = Buffer.alloc(0);
-          start = 0;
-        }
-        carry = Buffer.from(buf.subarray(start));
+          skipping = true;
+        } else carry = Buffer.from(buf.subarray(start));
       }
       yield* this.out.drain(false);
     }
