@@ -20,6 +20,8 @@ export const topology = (ctx: NameContext): ServiceTopology => ({
         { kind: 's3:read', bucket: 'artifacts', prefix: 'batch/' },
         { kind: 's3:write', bucket: 'artifacts', prefix: 'batch/' },
         { kind: 's3:write', bucket: 'batch-out' },
+        // What an earlier file of the same name left is removed before this one's are written.
+        { kind: 's3:delete', bucket: 'batch-out' },
         { kind: 'bedrock:invoke' },
         // The serving model's version and package name the job's model.
         { kind: 'sagemaker', actions: ['sagemaker:DescribeEndpoint'], resource: 'endpoint' },

@@ -129,6 +129,12 @@ export async function prepareBatch(
     return { kind: 'already-started', jobName: keys.jobName };
   }
 
+  // A new file under a name used before: what the last one left goes first, so that no .out,
+  // errors file or summary of another night is read as this file's (this run writes its own).
+  await Promise.all(
+    [keys.outputKey, keys.errorsKey, keys.summaryKey].map((k) => deps.objects.delete(BATCH_OUT, k)),
+  );
+
   const base = {
     rows: 0,
     predicted: 0,
@@ -205,7 +211,9 @@ export async function prepareBatch(
   } catch (e) {
     stream.destroy();
     if (e instanceof FileRefusedError) {
+      // Refused as a whole: the summary gives the one reason, and no row was read as a row.
       await errors.close();
+      if (errors.count > 0) await deps.objects.delete(BATCH_OUT, keys.errorsKey);
       return early(
         'Failed',
         e.message,

@@ -164,6 +164,41 @@ describe('Handler: batch.onBatchObject', () => {
     expect(transform.specs).toEqual([]);
   });
 
+  it('leaves no errors file beside the summary of a file refused whole', async () => {
+    // Prepare: a first "row" over 4 MB with no line break, so no header is ever read.
+    const { objects, drop } = setup();
+    // Act
+    await drop('oneline.csv', 'a'.repeat(4_100_000));
+    // Assess
+    const summary = JSON.parse(
+      objects.text('batch-out', 'oneline.summary.json') as string,
+    ) as BatchSummary;
+    expect(summary).toMatchObject({ status: 'Failed', errors: 0, errors_key: null });
+    expect(summary.failure_reason).toMatch(/header/);
+    expect(objects.text('batch-out', 'oneline.errors.jsonl')).toBeUndefined();
+  });
+
+  it('removes what an earlier file of the same name left that this one does not write', async () => {
+    // Prepare: last night's x.csv had a bad row and predictions.
+    const { objects, drop } = setup();
+    await drop('x.csv', GOOD_AND_BAD);
+    await objects.put('batch-out', 'x.out', 'record_id,probability_malignant\nn-1,0.9\n');
+    expect(objects.text('batch-out', 'x.errors.jsonl')).toBeDefined();
+    // Act: tonight's is clean, then tomorrow's is empty.
+    await drop('x.csv', `${HEADER}\n${line('c-1', ROW_1, 9)}\n`);
+    const errorsAfterClean = objects.text('batch-out', 'x.errors.jsonl');
+    const summaryAfterClean = objects.text('batch-out', 'x.summary.json');
+    await drop('x.csv', '');
+    // Assess
+    expect(errorsAfterClean).toBeUndefined();
+    expect(summaryAfterClean).toBeUndefined(); // written by onTransformDone, when the job ends
+    expect(objects.text('batch-out', 'x.out')).toBeUndefined();
+    expect(JSON.parse(objects.text('batch-out', 'x.summary.json') as string)).toMatchObject({
+      status: 'Failed',
+      output_key: null,
+    });
+  });
+
   it('finishes at once, with an empty output, when every row is bad', async () => {
     const { objects, transform, drop } = setup();
     await drop('d.csv', `${HEADER}\n${line('z', ROW_1, 99)}\n`);
