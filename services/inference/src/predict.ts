@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Evidence } from '@cancer-mlops/shared/contracts/record.ts';
+import { hasReplacementChar } from '@cancer-mlops/shared/domain/csv/encoding.ts';
 import {
   modelInputValidator,
   type ModelInputValidator,
@@ -98,6 +99,10 @@ export type Predictor = (readBody: () => unknown) => Promise<PredictResponse>;
 
 /** A /predict body above this is refused with 413 before it is parsed. */
 export const MAX_PREDICT_BODY_BYTES = 1_048_576;
+
+/** Why a note holding U+FFFD (a byte that was not UTF-8) is refused. */
+export const NOT_UTF8_NOTE =
+  'not UTF-8 text (a byte read as \uFFFD): send the request body as UTF-8 (Content-Type: application/json; charset=utf-8)';
 
 /**
  * The predictor, built once on first use from the (once-built) ports; a failed build is
@@ -216,6 +221,13 @@ export function createPredictor(deps: PredictDeps, options: PredictOptions = {})
       });
     }
     const input = verdict.input;
+    // Bytes that were not UTF-8 arrive as U+FFFD: a garbled note is refused, not scored (as
+    // batch and ingest refuse one).
+    if (input.note !== undefined && hasReplacementChar(input.note)) {
+      throw new HttpError(400, 'invalid request: 1 field(s) rejected', {
+        errors: [{ field: 'pathology_note', reason: NOT_UTF8_NOTE }],
+      });
+    }
     // Fail fast, before spending a scorer call, when nothing can answer.
     const model = await deployed();
     const score = await riskScore(input);

@@ -207,6 +207,28 @@ describe('Handler: inference.predict', () => {
     ]);
   });
 
+  it('400: a note that is not UTF-8 text, before any scorer call', async () => {
+    // Prepare: what a Latin-1 "nécrose élevée" becomes when the body is read as UTF-8.
+    const scorer = fakeScorer();
+    const body = JSON.stringify({
+      ...measurements(),
+      pathology_note: 'n\uFFFDcrose \uFFFDlev\uFFFDe',
+    });
+    // Act
+    const res = await post({ endpoints: fakeEndpoints(), scorer }, body);
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.json.errors).toEqual([
+      {
+        field: 'pathology_note',
+        reason:
+          'not UTF-8 text (a byte read as \uFFFD): send the request body as UTF-8 (Content-Type: application/json; charset=utf-8)',
+      },
+    ]);
+    expect(scorer.notes).toEqual([]);
+    expect(JSON.stringify(res.json)).not.toContain('crose');
+  });
+
   it('400: a body that is not a JSON object', async () => {
     const notJson = await post(
       { endpoints: fakeEndpoints(), scorer: fakeScorer() },
