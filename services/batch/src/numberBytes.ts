@@ -28,6 +28,8 @@ export interface NumberSpan {
   plain: number;
   start: number;
   end: number;
+  /** The decimal mark the cell is written with: `.` or `,` (as a byte), 0 when none. */
+  mark: number;
 }
 
 export function parseNumberBytes(
@@ -42,6 +44,7 @@ export function parseNumberBytes(
   out.start = start;
   out.end = end;
   out.plain = 0;
+  out.mark = 0;
   if (start === end) return MISSING_NUMBER;
   let i = start;
   let mantissa = 0;
@@ -61,7 +64,14 @@ export function parseNumberBytes(
   if (i === end && digits > 0 && digits <= MAX_FAST_DIGITS && frac !== 0) {
     // `12.` (frac 0) is a number, but not one to copy through; it takes the slow path.
     out.plain = buf[start] !== sep && !(decimalComma && frac > 0) ? 1 : 0;
+    out.mark = frac >= 0 ? sep : 0;
     return frac > 0 ? mantissa / POW10[frac] : mantissa;
+  }
+  for (let k = start; k < end; k++) {
+    if (buf[k] === DOT || buf[k] === COMMA) {
+      out.mark = buf[k];
+      break;
+    }
   }
   return slowNumber(buf.toString('latin1', start, end), decimalComma);
 }

@@ -326,6 +326,40 @@ describe('Class: CsvRowPreparer', () => {
     expect(output).toBe(`e1,${ROW_2.join(',')},2\n`);
   });
 
+  it('refuses a number written with the other decimal mark in a semicolon file, not reading a thousands dot as a decimal', async () => {
+    // Prepare: decimal commas, then area_mean (slot 3) and area_worst (slot 23) with a thousands dot.
+    const header = HEADER.replaceAll(',', ';');
+    const euro = (id: string, row: number[], cell: (v: number, i: number) => string) =>
+      `${id};${row.map(cell).join(';')};2`;
+    const comma = (v: number) => String(v).replace('.', ',');
+    const rows = [
+      euro('e1', ROW_2, comma),
+      euro('e2', ROW_1, (v, i) => (i === 3 || i === 23 ? '1.206' : comma(v))),
+      euro('e3', ROW_1, comma),
+    ];
+    // A semicolon file written with dots throughout is read as such.
+    const dotted = euro('d1', ROW_2, (v) => String(v));
+    // Act
+    const mixed = await prepare(`${header}\n${rows.join('\n')}\n`);
+    const dots = await prepare(`${header}\n${dotted}\n`);
+    // Assess
+    const reason =
+      'written with a decimal "." where this file\'s numbers use "," (a thousands separator?): write it as the others are';
+    expect(mixed.errors).toEqual([
+      {
+        row: 2,
+        record_id: 'e2',
+        errors: [
+          { field: 'area_mean', reason },
+          { field: 'area_worst', reason },
+        ],
+      },
+    ]);
+    expect(mixed.output).toBe(`e1,${ROW_2.join(',')},2\ne3,${ROW_1.join(',')},2\n`);
+    expect(dots.errors).toEqual([]);
+    expect(dots.output).toBe(`d1,${ROW_2.join(',')},2\n`);
+  });
+
   it('refuses a file whose header misses a measurement, names none, or offers neither notes nor scores', async () => {
     await expect(prepare(`${HEADER.replace(',area_mean', '')}\n`)).rejects.toThrow(
       new FileRefusedError('wrong header: 1 measurement column(s) missing: area_mean'),

@@ -207,7 +207,15 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
   private readonly spanStart: Int32Array;
   private readonly spanEnd: Int32Array;
   private readonly plain: Uint8Array;
-  private readonly span: NumberSpan = { plain: 0, start: 0, end: 0 };
+  private readonly span: NumberSpan = { plain: 0, start: 0, end: 0, mark: 0 };
+  /**
+   * A semicolon file's decimal mark, `,` or `.` (as a byte), taken from the first number that
+   * has one: a cell written with the other (`1.206` among `17,99`s: a thousands dot?) is
+   * refused, not read as a number a thousand times too small.
+   */
+  private decimalMark = 0;
+  /** Per slot of the current row: written with the other decimal mark. */
+  private readonly otherMark: Uint8Array;
   private readonly min: Float64Array;
   private readonly max: Float64Array;
   private readonly scanner: CsvScanner;
@@ -228,6 +236,7 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
     this.spanStart = new Int32Array(this.nSlots);
     this.spanEnd = new Int32Array(this.nSlots);
     this.plain = new Uint8Array(this.nSlots);
+    this.otherMark = new Uint8Array(this.nSlots);
     this.min = this.validator.min;
     this.max = this.validator.max;
     this.scanner = new CsvScanner(this, format.delimiter);
@@ -533,6 +542,16 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
           plain[slot] = 0;
         }
         values[slot] = v;
+        if (decimalComma) {
+          this.otherMark[slot] = 0;
+          if (span.mark !== 0 && Number.isFinite(v)) {
+            if (this.decimalMark === 0) this.decimalMark = span.mark;
+            else if (span.mark !== this.decimalMark) {
+              this.otherMark[slot] = 1;
+              bad = true;
+            }
+          }
+        }
         if (slot < nMeasurements && !(v >= min[slot] && v <= max[slot])) bad = true;
       } else if (slot === ID) {
         idStart = starts[c];
@@ -557,6 +576,12 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
       -1,
       -1,
     );
+  }
+
+  private otherMarkIssue(): string {
+    const mark = String.fromCharCode(this.decimalMark);
+    const other = mark === ',' ? '.' : ',';
+    return `written with a decimal "${other}" where this file's numbers use "${mark}" (a thousands separator?): write it as the others are`;
   }
 
   private countIssue(n: number): FieldIssue {
@@ -680,13 +705,18 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
     for (let s = 0; s < this.scoreSlot; s++) {
       const v = this.values[s];
       if (v === MISSING_NUMBER) issues.push({ field: names[s], reason: 'missing' });
+      else if (this.otherMark[s]) issues.push({ field: names[s], reason: this.otherMarkIssue() });
       else {
         const reason = Number.isNaN(v) ? 'not a number' : this.validator.measurementIssue(s, v);
         if (reason) issues.push({ field: names[s], reason });
       }
     }
     if (hasScore) {
-      const reason = Number.isNaN(score) ? 'not a number' : this.validator.scoreIssue(score);
+      const reason = this.otherMark[this.scoreSlot]
+        ? this.otherMarkIssue()
+        : Number.isNaN(score)
+          ? 'not a number'
+          : this.validator.scoreIssue(score);
       if (reason) issues.push({ field: names[this.scoreSlot], reason });
     }
     const unreadable = note === undefined ? undefined : noteIssue(note);
