@@ -16,6 +16,7 @@ import {
   UTF16_REFUSAL,
 } from '@cancer-mlops/shared/domain/csv/encoding.ts';
 import { CleanRows } from './cleanRowsKernel.ts';
+import { otherDecimalMarkReason } from '@cancer-mlops/shared/domain/csv/decimalMark.ts';
 import { CsvScanner, fieldText, RecordSkipper, type CsvRecordSink } from './csvScanner.ts';
 import { MISSING_NUMBER, parseNumberBytes, type NumberSpan } from './numberBytes.ts';
 import { Limiter, OutputAssembler, type AssemblerOptions } from './preparedOutput.ts';
@@ -579,9 +580,7 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
   }
 
   private otherMarkIssue(): string {
-    const mark = String.fromCharCode(this.decimalMark);
-    const other = mark === ',' ? '.' : ',';
-    return `written with a decimal "${other}" where this file's numbers use "${mark}" (a thousands separator?): write it as the others are`;
+    return otherDecimalMarkReason(this.decimalMark === 0x2c ? ',' : '.');
   }
 
   private countIssue(n: number): FieldIssue {

@@ -22,6 +22,7 @@ import { createLogger, type Log } from '@cancer-mlops/shared/runtime/logger.ts';
 import { isS3TestEvent, parseS3Records } from '@cancer-mlops/shared/runtime/s3Event.ts';
 import { logicalName, type NameContext } from '@cancer-mlops/shared/topology/names.ts';
 import { columnLabel } from '@cancer-mlops/shared/domain/validation/columnLabel.ts';
+import { DecimalMark } from '@cancer-mlops/shared/domain/csv/decimalMark.ts';
 import { deriveRecordId, pseudonymise, PSEUDONYM_SECRET } from './identity.ts';
 import {
   AMBIGUOUS_TARGET_REASON,
@@ -163,11 +164,13 @@ export async function ingestObject(
     await quarantine.write({ row, reasons, fields });
   };
 
+  const decimalMark = new DecimalMark();
   const handle = async ({ row, fields, reasons = [] }: SourceRow) => {
     counts.rows += 1;
     if (!fields) return reject(row, reasons, {});
     const verdict = validateFields(fields, group, {
       decimalComma: format.kind === 'csv' && format.decimalComma,
+      decimalMark,
       now: deps.now(),
     });
     const pseudonym = await pseudonymOf(verdict.patientId);

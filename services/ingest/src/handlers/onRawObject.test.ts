@@ -249,6 +249,37 @@ describe('Handler: ingest.onRawObject', () => {
       });
     });
 
+    it('quarantines a number written with the other decimal mark in a semicolon file (a thousands dot)', async () => {
+      // Prepare: decimal commas; the second row's area_mean (the 4th measurement) is "1.001".
+      const t = setup();
+      const header = ['id', 'diagnosis', ...WDBC_FEATURES];
+      const rows = wdbcRows
+        .slice(0, 3)
+        .map((r, i) => [
+          r[0],
+          r[1],
+          ...r.slice(2).map((v, j) => (i === 1 && j === 3 ? '1.001' : v.replace('.', ','))),
+        ]);
+      // Act
+      await t.drop('incoming/eu-dots.csv', csv([header, ...rows], ';', '\n'));
+      // Assess
+      expect(t.records().map((r) => r.radius_mean)).toEqual([17.99, 19.69]);
+      expect(
+        t.errors('quarantine/eu-dots.csv.errors.jsonl').map((e) => [e.row, e.reasons]),
+      ).toEqual([
+        [
+          2,
+          [
+            {
+              field: 'area_mean',
+              reason:
+                'written with a decimal "." where this file\'s numbers use "," (a thousands separator?): write it as the others are',
+            },
+          ],
+        ],
+      ]);
+    });
+
     it('reads the original UCI wdbc.data (no header) as it is: 569 rows, 357 B and 212 M', async () => {
       const t = setup();
       await t.drop('incoming/wdbc.data', WDBC);

@@ -1,5 +1,6 @@
 import type { FeatureGroup } from '@cancer-mlops/shared/contracts/featureGroup.ts';
 import type { Diagnosis } from '@cancer-mlops/shared/contracts/record.ts';
+import type { DecimalMark } from '@cancer-mlops/shared/domain/csv/decimalMark.ts';
 import {
   parseDiagnosis,
   parseEventTime,
@@ -41,9 +42,15 @@ export type RowVerdict =
 export function validateFields(
   fields: ReadonlyMap<string, RawValue>,
   group: FeatureGroup,
-  options: { decimalComma?: boolean; now?: Date } = {},
+  options: {
+    decimalComma?: boolean;
+    /** The file's decimal mark, with decimalComma (see decimalMark.ts). */
+    decimalMark?: DecimalMark;
+    now?: Date;
+  } = {},
 ): RowVerdict {
   const decimalComma = options.decimalComma ?? false;
+  const mark = decimalComma ? options.decimalMark : undefined;
   const reasons: FieldReason[] = [];
   const row: ValidRow = { measurements: {} };
 
@@ -63,13 +70,13 @@ export function validateFields(
   if (diagnosis !== undefined) row.diagnosis = diagnosis;
 
   for (const f of group.features) {
-    const value = take(f.name, parseMeasurement(fields.get(f.name), f, decimalComma), true);
+    const value = take(f.name, parseMeasurement(fields.get(f.name), f, decimalComma, mark), true);
     if (value !== undefined) row.measurements[f.name] = value;
   }
 
   const score = take(
     group.scoreFeature,
-    parseRiskScore(fields.get(group.scoreFeature), decimalComma),
+    parseRiskScore(fields.get(group.scoreFeature), decimalComma, mark),
   );
   if (score !== undefined) row.malignancy_risk_score = score;
   const note = take('pathology_note', parseNote(fields.get('pathology_note')));

@@ -1,6 +1,7 @@
 import { unsafeRecordIdReason } from '@cancer-mlops/shared/domain/validation/recordId.ts';
 import type { Diagnosis } from '@cancer-mlops/shared/contracts/record.ts';
 import type { FeatureGroup } from '@cancer-mlops/shared/contracts/featureGroup.ts';
+import type { DecimalMark } from '@cancer-mlops/shared/domain/csv/decimalMark.ts';
 
 /**
  * How a value cell can say "unknown". The UCI files use `?`, R and pandas write `NA`/`NaN`,
@@ -45,9 +46,12 @@ export function parseMeasurement(
   v: RawValue,
   range: { min: number; max: number },
   decimalComma = false,
+  mark?: DecimalMark,
 ): Parsed<number> {
   const n = parseNumber(v, decimalComma);
   if (n.kind !== 'value') return n;
+  const otherMark = typeof v === 'string' ? mark?.see(v) : undefined;
+  if (otherMark) return { kind: 'invalid', reason: otherMark };
   if (n.value < range.min || n.value > range.max) {
     return {
       kind: 'invalid',
@@ -76,9 +80,15 @@ export function parseDiagnosis(v: RawValue, group: FeatureGroup): Parsed<Diagnos
 }
 
 /** A provided risk score: an integer 1-10 (`7` and `7.0` alike). */
-export function parseRiskScore(v: RawValue, decimalComma = false): Parsed<number> {
+export function parseRiskScore(
+  v: RawValue,
+  decimalComma = false,
+  mark?: DecimalMark,
+): Parsed<number> {
   const n = parseNumber(v, decimalComma);
   if (n.kind === 'missing') return n;
+  const otherMark = n.kind === 'value' && typeof v === 'string' ? mark?.see(v) : undefined;
+  if (otherMark) return { kind: 'invalid', reason: otherMark };
   if (n.kind === 'invalid' || !Number.isInteger(n.value) || n.value < 1 || n.value > 10) {
     return { kind: 'invalid', reason: 'not an integer from 1 to 10' };
   }
