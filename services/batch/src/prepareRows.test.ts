@@ -497,7 +497,7 @@ describe('Class: JsonlRowPreparer', () => {
         ...extra,
       });
     const lines = [
-      obj('j1', ROW_1, { malignancy_risk_score: 9, mrn: 'MRN-1' }),
+      obj('j1', ROW_1, { malignancy_risk_score: 9, mrn: 'MRN-1', '8423021': 'x', ward: 'B' }),
       'not json',
       obj('j2', ROW_2, { pathology_note: 'benign 1' }),
       '',
@@ -524,5 +524,7 @@ describe('Class: JsonlRowPreparer', () => {
       },
     ]);
     expect(stats).toMatchObject({ format: 'jsonl', rows: 6, valid: 3, errors: 3, notes_scored: 1 });
+    // Named as CSV columns are; a key that may be patient data is not shown.
+    expect(stats.ignored_columns).toEqual(['(a key: 7 characters, not shown)', 'ward']);
   });
 });

@@ -815,8 +815,12 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
 /** The JSON Lines reader: one object per line, through the shared validator. */
 /** A JSON Lines line longer than this is refused, not buffered. */
 const MAX_LINE_BYTES = 4_000_000;
+/** Ignored keys named in the summary at most (as ingest names them). */
+const MAX_IGNORED_KEYS = 100;
 
 export class JsonlRowPreparer extends RowPreparer {
+  private readonly ignoredKeys = new Set<string>();
+
   constructor(options: PrepareOptions) {
     super(options, 'jsonl');
   }
@@ -872,6 +876,16 @@ export class JsonlRowPreparer extends RowPreparer {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       this.fail(row, undefined, [{ field: '(row)', reason: 'not a JSON object' }]);
       return;
+    }
+    // Keys the model does not know are ignored and named in the summary, as CSV columns are.
+    if (this.ignoredKeys.size < MAX_IGNORED_KEYS) {
+      for (const key in value) {
+        if (this.validator.resolve(key) !== undefined) continue;
+        const label = columnLabel(key);
+        if (this.ignoredKeys.has(label) || this.ignoredKeys.size >= MAX_IGNORED_KEYS) continue;
+        this.ignoredKeys.add(label);
+        this.stats.ignored_columns.push(label);
+      }
     }
     const verdict = this.validator.validateObject(value as Record<string, unknown>, {
       unknownKeys: 'ignore',
