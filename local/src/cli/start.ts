@@ -115,6 +115,7 @@ export async function start(o: StartOptions): Promise<number> {
     await stop();
     return 0;
   }
+  let orphanWatch: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve) => {
     const onSignal = () => {
       say('\nstopping…');
@@ -122,7 +123,20 @@ export async function start(o: StartOptions): Promise<number> {
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    // Under `npm start`, a signal to npm alone (a process manager stopping it) ends npm but does
+    // not reach the runtime: when npm is gone, the runtime stops too instead of running on,
+    // holding the port and the state folder.
+    if (process.env.npm_lifecycle_event) {
+      const parent = process.ppid;
+      orphanWatch = setInterval(() => {
+        if (process.ppid === parent) return;
+        say('\nnpm, which ran this runtime, has exited: stopping…');
+        resolve();
+      }, 1000);
+      orphanWatch.unref();
+    }
   });
+  clearInterval(orphanWatch);
   clearInterval(timer);
   await stop();
   return 0;
