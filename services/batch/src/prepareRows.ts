@@ -812,12 +812,12 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
   }
 }
 
-/** The JSON Lines reader: one object per line, through the shared validator. */
 /** A JSON Lines line longer than this is refused, not buffered. */
 const MAX_LINE_BYTES = 4_000_000;
 /** Ignored keys named in the summary at most (as ingest names them). */
 const MAX_IGNORED_KEYS = 100;
 
+/** The JSON Lines reader: one object per line, through the shared validator. */
 export class JsonlRowPreparer extends RowPreparer {
   private readonly ignoredKeys = new Set<string>();
 
