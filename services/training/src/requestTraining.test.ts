@@ -68,7 +68,8 @@ const request = (key: string, extra: object = {}): TrainingTrigger => ({
   ...extra,
 });
 
-const featuresWritten = (labelled: number) =>
+/** A FeaturesWritten event, sent at `sentAt` (after the writes it reports). */
+const featuresWritten = (labelled: number, sentAt?: Date) =>
   eventBridgeEventFactory({
     source: 'cancer-mlops.scoring',
     detailType: 'FeaturesWritten',
@@ -79,6 +80,7 @@ const featuresWritten = (labelled: number) =>
       feature_group: 'wdbc-patient-records',
       feature_group_version: 1,
     },
+    ...(sentAt ? { time: sentAt.toISOString() } : {}),
   }) as unknown as TrainingTrigger;
 
 describe('Function: requestTraining', () => {
@@ -244,16 +246,14 @@ describe('Function: requestTraining', () => {
     const { deps, training, features, now } = setup({ env: { NEW_DATA_THRESHOLD: '60' } });
 
     // Act
-    const below = await requestTraining(deps, featuresWritten(50));
+    const below = await requestTraining(deps, featuresWritten(50, now()));
+    now.advance(1000);
     for (let i = 1; i <= 10; i++)
-      features.add(
-        wdbcLikeRecord(`n${i}`, 'B', '2026-01-04T00:00:00Z'),
-        new Date('2026-01-05T01:00:00Z'),
-      );
-    const reached = await requestTraining(deps, featuresWritten(10));
+      features.add(wdbcLikeRecord(`n${i}`, 'B', '2026-01-04T00:00:00Z'), now());
+    const reached = await requestTraining(deps, featuresWritten(10, now()));
     training.jobs.forEach((j) => (j.status = 'Completed'));
     now.advance(60_000);
-    const afterTraining = await requestTraining(deps, featuresWritten(1));
+    const afterTraining = await requestTraining(deps, featuresWritten(1, now()));
 
     // Assess
     expect(below).toEqual({ outcome: 'below-threshold', newLabelled: 50, threshold: 60 });
@@ -261,10 +261,55 @@ describe('Function: requestTraining', () => {
     expect(afterTraining).toEqual({ outcome: 'below-threshold', newLabelled: 0, threshold: 60 });
   });
 
+  it('counts new data once for the events that count already saw, and again after a failure', async () => {
+    // Prepare: a large file's writes announced by many events, most sent before the first count.
+    const { deps, features, now } = setup({ env: { NEW_DATA_THRESHOLD: '500' } });
+    let counts = 0;
+    const count = features.countLabelledWrittenSince.bind(features);
+    let failNext = false;
+    features.countLabelledWrittenSince = async (since: Date) => {
+      counts++;
+      if (failNext) {
+        failNext = false;
+        throw new Error('offline store unavailable');
+      }
+      return count(since);
+    };
+    const sentBefore = new Date(now().getTime() - 1000);
+
+    // Act
+    const first = await requestTraining(deps, featuresWritten(10, sentBefore));
+    const backlog = await Promise.all(
+      Array.from({ length: 200 }, () => requestTraining(deps, featuresWritten(10, sentBefore))),
+    );
+    now.advance(1000);
+    failNext = true;
+    await expect(requestTraining(deps, featuresWritten(10, now()))).rejects.toThrow(/unavailable/);
+    const retried = await requestTraining(deps, featuresWritten(10, now()));
+
+    // Assess
+    expect(first).toMatchObject({ outcome: 'below-threshold', newLabelled: 50 });
+    expect(new Set(backlog.map((b) => b.outcome))).toEqual(new Set(['already-counted']));
+    expect(retried).toMatchObject({ outcome: 'below-threshold' });
+    expect(counts).toBe(3);
+  });
+
+  it('counts again for an event stamped in the second of the last count (times are whole seconds)', async () => {
+    // Prepare
+    const { deps, now } = setup({ env: { NEW_DATA_THRESHOLD: '500' } });
+    now.set('2026-01-05T03:00:00.500Z');
+    await requestTraining(deps, featuresWritten(10, new Date('2026-01-05T03:00:00.000Z')));
+    // Act: sent at 03:00:00.900, after that count, but stamped 03:00:00.
+    now.set('2026-01-05T03:00:01.000Z');
+    const out = await requestTraining(deps, featuresWritten(10, new Date('2026-01-05T03:00:00Z')));
+    // Assess
+    expect(out.outcome).toBe('below-threshold');
+  });
+
   it('marks a follow-up when the threshold is reached again while a new-data training runs', async () => {
     // Prepare
     const { deps, features, state, now } = setup();
-    await requestTraining(deps, featuresWritten(50));
+    await requestTraining(deps, featuresWritten(50, now()));
     now.advance(60_000);
     for (let i = 1; i <= 50; i++) {
       features.add(
@@ -274,7 +319,7 @@ describe('Function: requestTraining', () => {
     }
 
     // Act
-    const out = await requestTraining(deps, featuresWritten(50));
+    const out = await requestTraining(deps, featuresWritten(50, now()));
 
     // Assess
     expect(out.outcome).toBe('already-running');

@@ -23,6 +23,7 @@ import {
   LAST_TRAINING,
   LOCKS_NS,
   MARKS_NS,
+  NEW_DATA_CHECKED,
   NEW_DATA_FOLLOW_UP,
   NEW_DATA_KEY,
   getJobRecord,
@@ -30,6 +31,7 @@ import {
   releaseLock,
   trainingJobName,
   type LastTraining,
+  type NewDataChecked,
   type TrainingJobRecord,
   type TrainingLock,
 } from './trainingState.ts';
@@ -62,6 +64,7 @@ export interface RequestTrainingDeps {
 export type RequestTrainingOutcome =
   | { outcome: 'started'; jobName: string; datasetId: string }
   | { outcome: 'below-threshold'; newLabelled: number; threshold: number }
+  | { outcome: 'already-counted'; checkedAt: string }
   | { outcome: 'already-running'; jobName: string; idempotencyKey: string }
   | { outcome: 'refused'; jobName: string; datasetId: string; reason: string };
 
@@ -145,6 +148,26 @@ async function decideTraining(
 ): Promise<RequestTrainingOutcome> {
   const now = deps.now();
   const request = normaliseTrigger(trigger, now);
+  if (!request.thresholdCheck) return decide(deps, request, now);
+  const checked = await deps.state.get<NewDataChecked>(MARKS_NS, NEW_DATA_CHECKED);
+  // An event's time is whole seconds (EventBridge's): sent up to a second after it says.
+  if (checked && request.requestedAt.getTime() + 1000 <= Date.parse(checked.checked_at)) {
+    deps.log?.debug('new data already counted', { checkedAt: checked.checked_at });
+    return { outcome: 'already-counted', checkedAt: checked.checked_at };
+  }
+  const result = await decide(deps, request, now);
+  // Only once decided (a failure is retried, and counts again): writes announced up to `now`
+  // were in this count.
+  const mark: NewDataChecked = { checked_at: now.toISOString() };
+  await deps.state.put(MARKS_NS, NEW_DATA_CHECKED, mark);
+  return result;
+}
+
+async function decide(
+  deps: RequestTrainingDeps,
+  request: NormalisedRequest,
+  now: Date,
+): Promise<RequestTrainingOutcome> {
   const { config } = deps;
 
   if (request.thresholdCheck) {

@@ -22,6 +22,16 @@ export const LAST_TRAINING = 'last-training';
  */
 export const NEW_DATA_FOLLOW_UP = 'new-data-follow-up';
 export const NEW_DATA_KEY = 'new-data';
+/**
+ * When the new-data threshold was last counted, once that request was decided: a
+ * FeaturesWritten event from before it reports writes that count already saw, so it is not
+ * counted again (a large file sends thousands of them; each count is a query over the offline
+ * store, an Athena query on AWS).
+ */
+export const NEW_DATA_CHECKED = 'new-data-checked';
+export interface NewDataChecked {
+  checked_at: string;
+}
 
 export type TrainingJobState = 'InProgress' | 'Completed' | 'Failed' | 'Stopped' | 'Refused';
 
