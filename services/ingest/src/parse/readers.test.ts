@@ -20,6 +20,27 @@ describe('Function: readCsvRecords', () => {
     ]);
   });
 
+  it('reads a file whose line endings change (a CRLF header above LF rows, a lone CR), wherever chunks end', async () => {
+    // Prepare: what a script appending rows to a header saved on Windows writes.
+    const text = 'a,b\r\n1,2\n3,"x\r\ny"\n5,6\r7,8\r\n9,10\n';
+    const expected = [
+      { n: 1, cells: ['a', 'b'] },
+      { n: 2, cells: ['1', '2'] },
+      { n: 3, cells: ['3', 'x\r\ny'] },
+      { n: 4, cells: ['5', '6'] },
+      { n: 5, cells: ['7', '8'] },
+      { n: 6, cells: ['9', '10'] },
+    ];
+    for (const size of [1, 2, 3, 7, text.length]) {
+      const parts: string[] = [];
+      for (let i = 0; i < text.length; i += size) parts.push(text.slice(i, i + size));
+      // Act
+      const records = await all(readCsvRecords(stream(...parts), ','));
+      // Assess
+      expect({ size, records }).toEqual({ size, records: expected });
+    }
+  });
+
   it('skips blank and all-empty records (`;;;` lines from spreadsheets)', async () => {
     const records = await all(readCsvRecords(stream('a;b\n\n;\n1;2\n ; \n'), ';'));
     expect(records.map((r) => r.n)).toEqual([1, 2]);

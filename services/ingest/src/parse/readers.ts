@@ -38,6 +38,9 @@ export async function* readCsvRecords(
   const skipped: { n: number; error: string; fatal?: boolean }[] = [];
   const options: Options<{ n: number; cells: string[] }, string[]> = {
     delimiter,
+    // Every line ending, not only the first one's: a header saved on Windows (CRLF) with rows
+    // appended by a script (LF) is otherwise read as one long row.
+    record_delimiter: ['\r\n', '\n', '\r'],
     bom: true,
     relax_column_count: true,
     relax_quotes: true,
