@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { normaliseHeader } from '@cancer-mlops/shared/contracts/featureGroup.ts';
 import {
+  longerThanChars,
   MAX_NOTE_CHARS,
   MAX_RECORD_ID_CHARS,
   type FieldIssue,
@@ -930,7 +931,7 @@ export class JsonlRowPreparer extends RowPreparer {
 
 /** A note the model cannot be asked about: too long, or not UTF-8 text (NOT_UTF8_TEXT). */
 function noteIssue(note: string): FieldIssue | undefined {
-  if (note.length > MAX_NOTE_CHARS)
+  if (longerThanChars(note, MAX_NOTE_CHARS))
     return { field: 'pathology_note', reason: `note too long (over ${MAX_NOTE_CHARS} characters)` };
   if (hasReplacementChar(note)) return { field: 'pathology_note', reason: NOT_UTF8_TEXT };
   return undefined;

@@ -1,6 +1,7 @@
 import type { FeatureGroup } from '@cancer-mlops/shared/contracts/featureGroup.ts';
 import type { Diagnosis } from '@cancer-mlops/shared/contracts/record.ts';
 import type { DecimalMark } from '@cancer-mlops/shared/domain/csv/decimalMark.ts';
+import { charCount } from '@cancer-mlops/shared/domain/validation/modelInput.ts';
 import {
   parseDiagnosis,
   parseEventTime,
@@ -101,7 +102,7 @@ export function quarantineFields(
   const out: Record<string, string | number | null> = {};
   for (const [name, value] of fields) {
     if (name === 'pathology_note') {
-      if (typeof value === 'string' && value !== '') out.note_length = value.length;
+      if (typeof value === 'string' && value !== '') out.note_length = charCount(value);
       continue;
     }
     if (name === 'patient_id') {

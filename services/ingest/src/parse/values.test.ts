@@ -151,8 +151,11 @@ describe('Module: values', () => {
       expect(parseRecordId('-42')).toEqual({ kind: 'value', value: '-42' });
       expect(parseRecordId('842302-b, left')).toEqual({ kind: 'value', value: '842302-b, left' });
     });
-    it('refuses notes over 100,000 characters', () => {
+    it('refuses notes over 100,000 characters, an emoji or a rare CJK character counted as one', () => {
       expect(parseNote('x'.repeat(100_000)).kind).toBe('value');
+      expect(parseNote('🙂'.repeat(60_000)).kind).toBe('value');
+      expect(parseNote(`${'𠀀'.repeat(50_000)}${'x'.repeat(50_000)}`).kind).toBe('value');
+      expect(parseNote('🙂'.repeat(100_001)).kind).toBe('invalid');
       expect(parseNote('x'.repeat(100_001))).toEqual({
         kind: 'invalid',
         reason: 'note too long (over 100000 characters)',

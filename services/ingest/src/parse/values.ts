@@ -2,6 +2,7 @@ import { unsafeRecordIdReason } from '@cancer-mlops/shared/domain/validation/rec
 import type { Diagnosis } from '@cancer-mlops/shared/contracts/record.ts';
 import type { FeatureGroup } from '@cancer-mlops/shared/contracts/featureGroup.ts';
 import type { DecimalMark } from '@cancer-mlops/shared/domain/csv/decimalMark.ts';
+import { longerThanChars } from '@cancer-mlops/shared/domain/validation/modelInput.ts';
 
 /**
  * How a value cell can say "unknown". The UCI files use `?`, R and pandas write `NA`/`NaN`,
@@ -161,7 +162,7 @@ export const MAX_NOTE_CHARS = 100_000;
 export function parseNote(v: RawValue): Parsed<string> {
   if (isMissing(v)) return { kind: 'missing' };
   if (typeof v !== 'string') return { kind: 'invalid', reason: 'not text' };
-  if (v.length > MAX_NOTE_CHARS)
+  if (longerThanChars(v, MAX_NOTE_CHARS))
     return { kind: 'invalid', reason: `note too long (over ${MAX_NOTE_CHARS} characters)` };
   return { kind: 'value', value: v };
 }

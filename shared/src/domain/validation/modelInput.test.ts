@@ -1,5 +1,11 @@
 import { modelFeatureNames, WDBC_FEATURES } from '../../contracts/featureGroup.ts';
-import { ModelInputValidator, NOT_BOTH, NOTE_OR_SCORE } from './modelInput.ts';
+import {
+  charCount,
+  longerThanChars,
+  ModelInputValidator,
+  NOT_BOTH,
+  NOTE_OR_SCORE,
+} from './modelInput.ts';
 
 const value = (i: number) => Math.round((0.1 + i * 0.01) * 100) / 100;
 const row = (): Record<string, unknown> =>
@@ -99,5 +105,27 @@ describe('Class: ModelInputValidator', () => {
       );
       expect(missing).toEqual({ ok: false, issues: [{ field: 'radius_mean', reason: 'missing' }] });
     });
+  });
+});
+
+describe('Function: longerThanChars', () => {
+  it.each([
+    ['x'.repeat(10), false],
+    ['x'.repeat(11), true],
+    ['🙂'.repeat(10), false],
+    ['🙂'.repeat(11), true],
+    [`${'𠀀'.repeat(5)}${'é'.repeat(5)}`, false],
+    ['🙂'.repeat(21), true],
+  ])('counts characters as a person does (%#)', (text, longer) => {
+    expect(longerThanChars(text, 10)).toBe(longer);
+  });
+
+  it('is the note limit of a request: 60,000 emoji are 60,000 characters', () => {
+    const verdict = new ModelInputValidator().validateObject(
+      { ...row(), pathology_note: '🙂'.repeat(60_000) },
+      { unknownKeys: 'reject', numericStrings: false },
+    );
+    expect(verdict.ok).toBe(true);
+    expect(charCount('🙂'.repeat(60_000))).toBe(60_000);
   });
 });

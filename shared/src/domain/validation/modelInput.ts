@@ -40,6 +40,25 @@ export type InputVerdict = { ok: true; input: ValidInput } | { ok: false; issues
 
 export const MAX_RECORD_ID_CHARS = 128;
 export const MAX_NOTE_CHARS = 100_000;
+
+/**
+ * True when `text` has more than `max` characters, counted as a person counts them (code
+ * points: an emoji or a rare CJK character is one, not the two UTF-16 units of `.length`).
+ */
+export function longerThanChars(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  return text.length > 2 * max || charCount(text) > max;
+}
+
+/** The characters (code points) in `text`. */
+export function charCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff) n++; // a low surrogate ends a character already counted
+  }
+  return n;
+}
 export const NOTE_OR_SCORE = 'needs a pathology_note or a malignancy_risk_score';
 export const NOT_BOTH = 'send either a pathology_note or a malignancy_risk_score, not both';
 
@@ -168,7 +187,7 @@ export class ModelInputValidator {
       } else if (slot === 'pathology_note') {
         if (isMissing(raw)) continue;
         if (typeof raw !== 'string') issues.push({ field: 'pathology_note', reason: 'not text' });
-        else if (raw.length > MAX_NOTE_CHARS) {
+        else if (longerThanChars(raw, MAX_NOTE_CHARS)) {
           issues.push({
             field: 'pathology_note',
             reason: `note too long (over ${MAX_NOTE_CHARS} characters)`,
