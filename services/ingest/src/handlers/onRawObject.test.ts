@@ -19,7 +19,7 @@ import {
   MemorySecrets,
   MemoryState,
 } from '../testing/fakes.ts';
-import { NOT_UTF8_ROW } from '../parse/readers.ts';
+import { NOT_UTF8_ROW, NUL_ROW } from '../parse/readers.ts';
 import { createHandler } from './onRawObject.ts';
 
 const names = { prefix: 'cancer-mlops', stage: 'test' };
@@ -602,6 +602,29 @@ describe('Handler: ingest.onRawObject', () => {
       expect(t.errors('quarantine/cp1252.jsonl.errors.jsonl').map((l) => l.reasons)).toContainEqual(
         [{ field: '(row)', reason: NOT_UTF8_ROW }],
       );
+      expect(t.records()).toHaveLength(300);
+    });
+
+    it('quarantines a row with a NUL byte after the first 64 KiB, as a NUL in the head refuses the file', async () => {
+      // Prepare: a NUL inside a late note (CSV), and in a late JSON Lines line.
+      const t = setup();
+      const rows = hospitalCsv(302, (r) => r.map((c) => (c === NOTE ? 'benign\u0000 lesion' : c)));
+      const head = Buffer.from(csv(hospitalCsv(300)));
+      const late = Buffer.from(csv([rows[302]]));
+      const jsonl = `${JSON.stringify({ a: 'x'.repeat(70_000) })}\n{"record_id": "r\u0000"}\n`;
+      expect(head.length).toBeGreaterThan(64 * 1024);
+
+      // Act
+      await t.drop('incoming/late-nul.csv', Buffer.concat([head, late]));
+      await t.drop('incoming/late-nul.jsonl', jsonl);
+
+      // Assess
+      expect(
+        t.errors('quarantine/late-nul.csv.errors.jsonl').map((l) => [l.row, l.reasons]),
+      ).toEqual([[301, [{ field: '(row)', reason: NUL_ROW }]]]);
+      expect(
+        t.errors('quarantine/late-nul.jsonl.errors.jsonl').map((l) => l.reasons),
+      ).toContainEqual([{ field: '(row)', reason: NUL_ROW }]);
       expect(t.records()).toHaveLength(300);
     });
 

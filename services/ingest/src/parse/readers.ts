@@ -21,6 +21,19 @@ export const MAX_RECORD_CHARS = 4_000_000;
  * U+FFFD and stored garbled, so its row is refused instead.
  */
 export const NOT_UTF8_ROW = NOT_UTF8_TEXT;
+/**
+ * A NUL byte past the sniffed head, where the whole file would have been refused as binary:
+ * the row is quarantined instead of its NUL reaching the feature store and the scorer.
+ */
+export const NUL_ROW =
+  'contains a NUL byte (binary data in a text file?): remove it and drop the file again';
+
+/** Why a row read as text cannot be used as text, or undefined. */
+function unreadableText(text: string): string | undefined {
+  if (hasReplacementChar(text)) return NOT_UTF8_ROW;
+  if (text.includes('\0')) return NUL_ROW;
+  return undefined;
+}
 
 /**
  * RFC 4180 records from a stream through csv-parse: quoted fields with delimiters, quotes and
@@ -68,7 +81,9 @@ export async function* readCsvRecords(
         yield error;
         if (error.fatal) return;
       }
-      yield record.cells.some(hasReplacementChar) ? { n: record.n, error: NOT_UTF8_ROW } : record;
+      let unreadable: string | undefined;
+      for (const cell of record.cells) if ((unreadable ??= unreadableText(cell))) break;
+      yield unreadable ? { n: record.n, error: unreadable } : record;
     }
     for (const error of skipped) {
       yield error;
@@ -117,8 +132,9 @@ export async function* readJsonLines(stream: Readable): AsyncGenerator<JsonRecor
       }
       if (text.trim() === '') continue;
       n += 1;
-      if (hasReplacementChar(text)) {
-        yield { n, error: NOT_UTF8_ROW };
+      const unreadable = unreadableText(text);
+      if (unreadable) {
+        yield { n, error: unreadable };
         continue;
       }
       let value: unknown;
