@@ -3,11 +3,12 @@ import { modelInputValidator } from '@cancer-mlops/shared/domain/validation/mode
 import { FileRefusedError, rowPreparer, sniffFormat, type RowError } from './prepareRows.ts';
 import { fakeScorer, HEADER, ROW_1, ROW_2 } from '../test/batchFakes.ts';
 
-async function prepare(text: string, chunkBytes = 1 << 20) {
+/** `head`: the bytes the format is sniffed from (prepareBatch's first chunk); all by default. */
+async function prepare(text: string, chunkBytes = 1 << 20, head?: string) {
   const errors: RowError[] = [];
   const scorer = fakeScorer();
   const bytes = Buffer.from(text, 'utf8');
-  const preparer = rowPreparer(sniffFormat(bytes), {
+  const preparer = rowPreparer(sniffFormat(head === undefined ? bytes : Buffer.from(head)), {
     validator: modelInputValidator(),
     scorer,
     onError: (e) => errors.push(e),
@@ -433,6 +434,28 @@ describe('Class: CsvRowPreparer', () => {
     // Assess
     expect(csv.errors).toEqual([{ row: 2, record_id: 'n2', errors: [reason] }]);
     expect(lines.errors).toEqual([{ row: 1, record_id: 'j1', errors: [reason] }]);
+  });
+
+  it('refuses a note with a NUL byte (past the head the file was judged text by), in CSV and JSON Lines', async () => {
+    // Prepare
+    const note = 'benign\u0000 lesion';
+    const csvText = `${HEADER},pathology_note\n${line('n1', ROW_1, '')},ok\n${line('n2', ROW_1, '')},${note}\n`;
+    const object = Object.fromEntries(WDBC_FEATURES.map((f, i) => [f, ROW_1[i]]));
+    const jsonl = `${JSON.stringify({ record_id: 'j1', ...object, pathology_note: note })}\n`;
+    const reason = {
+      field: 'pathology_note',
+      reason:
+        'contains a NUL byte (binary data in a text file?): remove it and drop the file again',
+    };
+
+    // Act
+    const csv = await prepare(csvText, 1 << 20, HEADER);
+    const lines = await prepare(jsonl, 1 << 20, '{');
+
+    // Assess
+    expect(csv.errors).toEqual([{ row: 2, record_id: 'n2', errors: [reason] }]);
+    expect(lines.errors).toEqual([{ row: 1, record_id: 'j1', errors: [reason] }]);
+    expect(csv.scorer.notes).toEqual(['ok']);
   });
 
   it('names ignored columns only when they look like column names', async () => {

@@ -14,6 +14,7 @@ import {
   hasReplacementChar,
   hasUtf16Bom,
   NOT_UTF8_TEXT,
+  NUL_TEXT,
   UTF16_REFUSAL,
 } from '@cancer-mlops/shared/domain/csv/encoding.ts';
 import { CleanRows } from './cleanRowsKernel.ts';
@@ -929,11 +930,12 @@ export class JsonlRowPreparer extends RowPreparer {
   }
 }
 
-/** A note the model cannot be asked about: too long, or not UTF-8 text (NOT_UTF8_TEXT). */
+/** A note the model cannot be asked about: too long, not UTF-8 text, or with a NUL byte. */
 function noteIssue(note: string): FieldIssue | undefined {
   if (longerThanChars(note, MAX_NOTE_CHARS))
     return { field: 'pathology_note', reason: `note too long (over ${MAX_NOTE_CHARS} characters)` };
   if (hasReplacementChar(note)) return { field: 'pathology_note', reason: NOT_UTF8_TEXT };
+  if (note.includes('\0')) return { field: 'pathology_note', reason: NUL_TEXT };
   return undefined;
 }
 

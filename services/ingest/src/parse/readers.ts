@@ -1,6 +1,10 @@
 import type { Readable } from 'node:stream';
 import { parse, type CsvError, type Options } from 'csv-parse';
-import { hasReplacementChar, NOT_UTF8_TEXT } from '@cancer-mlops/shared/domain/csv/encoding.ts';
+import {
+  hasReplacementChar,
+  NOT_UTF8_TEXT,
+  NUL_TEXT,
+} from '@cancer-mlops/shared/domain/csv/encoding.ts';
 import type { Delimiter } from './sniff.ts';
 import type { RawValue } from './values.ts';
 
@@ -25,8 +29,7 @@ export const NOT_UTF8_ROW = NOT_UTF8_TEXT;
  * A NUL byte past the sniffed head, where the whole file would have been refused as binary:
  * the row is quarantined instead of its NUL reaching the feature store and the scorer.
  */
-export const NUL_ROW =
-  'contains a NUL byte (binary data in a text file?): remove it and drop the file again';
+export const NUL_ROW = NUL_TEXT;
 
 /** Why a row read as text cannot be used as text, or undefined. */
 function unreadableText(text: string): string | undefined {

@@ -18,3 +18,10 @@ export const NOT_UTF8_TEXT =
 
 /** True when `text` holds U+FFFD (see NOT_UTF8_TEXT). */
 export const hasReplacementChar = (text: string): boolean => text.includes('\uFFFD');
+
+/**
+ * Why text with a NUL byte is refused where the file was already judged text (a NUL in a
+ * file's head refuses it as binary).
+ */
+export const NUL_TEXT =
+  'contains a NUL byte (binary data in a text file?): remove it and drop the file again';
