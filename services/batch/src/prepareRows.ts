@@ -11,10 +11,8 @@ import type { NoteScorer } from '@cancer-mlops/shared/ports/noteScorer.ts';
 import { columnLabel } from '@cancer-mlops/shared/domain/validation/columnLabel.ts';
 import { unsafeRecordIdReason } from '@cancer-mlops/shared/domain/validation/recordId.ts';
 import {
-  hasReplacementChar,
   hasUtf16Bom,
-  NOT_UTF8_TEXT,
-  NUL_TEXT,
+  unreadableTextReason,
   UTF16_REFUSAL,
 } from '@cancer-mlops/shared/domain/csv/encoding.ts';
 import { CleanRows } from './cleanRowsKernel.ts';
@@ -934,9 +932,8 @@ export class JsonlRowPreparer extends RowPreparer {
 function noteIssue(note: string): FieldIssue | undefined {
   if (longerThanChars(note, MAX_NOTE_CHARS))
     return { field: 'pathology_note', reason: `note too long (over ${MAX_NOTE_CHARS} characters)` };
-  if (hasReplacementChar(note)) return { field: 'pathology_note', reason: NOT_UTF8_TEXT };
-  if (note.includes('\0')) return { field: 'pathology_note', reason: NUL_TEXT };
-  return undefined;
+  const unreadable = unreadableTextReason(note);
+  return unreadable ? { field: 'pathology_note', reason: unreadable } : undefined;
 }
 
 function isBlank(buf: Buffer, n: number, starts: Int32Array, ends: Int32Array): boolean {

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { parse, type CsvError, type Options } from 'csv-parse';
 import {
-  hasReplacementChar,
   NOT_UTF8_TEXT,
   NUL_TEXT,
+  unreadableTextReason,
 } from '@cancer-mlops/shared/domain/csv/encoding.ts';
 import type { Delimiter } from './sniff.ts';
 import type { RawValue } from './values.ts';
@@ -30,13 +30,6 @@ export const NOT_UTF8_ROW = NOT_UTF8_TEXT;
  * the row is quarantined instead of its NUL reaching the feature store and the scorer.
  */
 export const NUL_ROW = NUL_TEXT;
-
-/** Why a row read as text cannot be used as text, or undefined. */
-function unreadableText(text: string): string | undefined {
-  if (hasReplacementChar(text)) return NOT_UTF8_ROW;
-  if (text.includes('\0')) return NUL_ROW;
-  return undefined;
-}
 
 /**
  * RFC 4180 records from a stream through csv-parse: quoted fields with delimiters, quotes and
@@ -85,7 +78,7 @@ export async function* readCsvRecords(
         if (error.fatal) return;
       }
       let unreadable: string | undefined;
-      for (const cell of record.cells) if ((unreadable ??= unreadableText(cell))) break;
+      for (const cell of record.cells) if ((unreadable ??= unreadableTextReason(cell))) break;
       yield unreadable ? { n: record.n, error: unreadable } : record;
     }
     for (const error of skipped) {
@@ -135,7 +128,7 @@ export async function* readJsonLines(stream: Readable): AsyncGenerator<JsonRecor
       }
       if (text.trim() === '') continue;
       n += 1;
-      const unreadable = unreadableText(text);
+      const unreadable = unreadableTextReason(text);
       if (unreadable) {
         yield { n, error: unreadable };
         continue;

@@ -25,3 +25,10 @@ export const hasReplacementChar = (text: string): boolean => text.includes('\uFF
  */
 export const NUL_TEXT =
   'contains a NUL byte (binary data in a text file?): remove it and drop the file again';
+
+/** Why text past a file's sniffed head cannot be used as text (NOT_UTF8_TEXT, NUL_TEXT), or undefined. */
+export function unreadableTextReason(text: string): string | undefined {
+  if (hasReplacementChar(text)) return NOT_UTF8_TEXT;
+  if (text.includes('\0')) return NUL_TEXT;
+  return undefined;
+}
