@@ -16,7 +16,7 @@ import {
   UTF16_REFUSAL,
 } from '@cancer-mlops/shared/domain/csv/encoding.ts';
 import { CleanRows } from './cleanRowsKernel.ts';
-import { otherDecimalMarkReason } from '@cancer-mlops/shared/domain/csv/decimalMark.ts';
+import { DecimalMark } from '@cancer-mlops/shared/domain/csv/decimalMark.ts';
 import { CsvScanner, fieldText, RecordSkipper, type CsvRecordSink } from './csvScanner.ts';
 import { MISSING_NUMBER, parseNumberBytes, type NumberSpan } from './numberBytes.ts';
 import { Limiter, OutputAssembler, type AssemblerOptions } from './preparedOutput.ts';
@@ -209,14 +209,12 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
   private readonly spanEnd: Int32Array;
   private readonly plain: Uint8Array;
   private readonly span: NumberSpan = { plain: 0, start: 0, end: 0, mark: 0 };
-  /**
-   * A semicolon file's decimal mark, `,` or `.` (as a byte), taken from the first number that
-   * has one: a cell written with the other (`1.206` among `17,99`s: a thousands dot?) is
-   * refused, not read as a number a thousand times too small.
-   */
-  private decimalMark = 0;
+  /** A semicolon file's decimal mark (see decimalMark.ts). */
+  private readonly decimalMark = new DecimalMark();
   /** Per slot of the current row: written with the other decimal mark. */
   private readonly otherMark: Uint8Array;
+  /** Why such a cell is refused (the same for every cell of the file). */
+  private otherMarkReason = '';
   private readonly min: Float64Array;
   private readonly max: Float64Array;
   private readonly scanner: CsvScanner;
@@ -545,12 +543,14 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
         values[slot] = v;
         if (decimalComma) {
           this.otherMark[slot] = 0;
-          if (span.mark !== 0 && Number.isFinite(v)) {
-            if (this.decimalMark === 0) this.decimalMark = span.mark;
-            else if (span.mark !== this.decimalMark) {
-              this.otherMark[slot] = 1;
-              bad = true;
-            }
+          const other =
+            span.mark !== 0 && Number.isFinite(v)
+              ? this.decimalMark.seeMark(span.mark === COMMA ? ',' : '.')
+              : undefined;
+          if (other) {
+            this.otherMark[slot] = 1;
+            this.otherMarkReason = other;
+            bad = true;
           }
         }
         if (slot < nMeasurements && !(v >= min[slot] && v <= max[slot])) bad = true;
@@ -577,10 +577,6 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
       -1,
       -1,
     );
-  }
-
-  private otherMarkIssue(): string {
-    return otherDecimalMarkReason(this.decimalMark === 0x2c ? ',' : '.');
   }
 
   private countIssue(n: number): FieldIssue {
@@ -704,7 +700,7 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
     for (let s = 0; s < this.scoreSlot; s++) {
       const v = this.values[s];
       if (v === MISSING_NUMBER) issues.push({ field: names[s], reason: 'missing' });
-      else if (this.otherMark[s]) issues.push({ field: names[s], reason: this.otherMarkIssue() });
+      else if (this.otherMark[s]) issues.push({ field: names[s], reason: this.otherMarkReason });
       else {
         const reason = Number.isNaN(v) ? 'not a number' : this.validator.measurementIssue(s, v);
         if (reason) issues.push({ field: names[s], reason });
@@ -712,7 +708,7 @@ export class CsvRowPreparer extends RowPreparer implements CsvRecordSink {
     }
     if (hasScore) {
       const reason = this.otherMark[this.scoreSlot]
-        ? this.otherMarkIssue()
+        ? this.otherMarkReason
         : Number.isNaN(score)
           ? 'not a number'
           : this.validator.scoreIssue(score);

@@ -18,8 +18,11 @@ export class DecimalMark {
   /** Sees a number cell's text: the reason to refuse it, or undefined. */
   see(text: string): string | undefined {
     const at = text.search(/[.,]/);
-    if (at === -1) return undefined;
-    const mark = text[at] as ',' | '.';
+    return at === -1 ? undefined : this.seeMark(text[at] as ',' | '.');
+  }
+
+  /** Sees the decimal mark a number cell is written with (a reader that has found it itself). */
+  seeMark(mark: ',' | '.'): string | undefined {
     this.mark ??= mark;
     return mark === this.mark ? undefined : otherDecimalMarkReason(this.mark);
   }
