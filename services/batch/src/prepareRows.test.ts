@@ -416,47 +416,37 @@ describe('Class: CsvRowPreparer', () => {
     }
   });
 
-  it('refuses a note that is not UTF-8 text instead of scoring it garbled, in CSV and JSON Lines', async () => {
-    // Prepare: a Windows-1252 `ö` past the sniffed head is read as U+FFFD.
-    const garbled = 'b\uFFFDsartig';
-    const csvText = `${HEADER},pathology_note\n${line('n1', ROW_1, '')},ok\n${line('n2', ROW_1, '')},${garbled}\n`;
-    const object = Object.fromEntries(WDBC_FEATURES.map((f, i) => [f, ROW_1[i]]));
-    const jsonl = `${JSON.stringify({ record_id: 'j1', ...object, pathology_note: garbled })}\n`;
-    const reason = {
-      field: 'pathology_note',
-      reason: 'not UTF-8 text (a byte read as \uFFFD): export the file as UTF-8 and drop it again',
-    };
+  it.each([
+    // A Windows-1252 `ö` past the sniffed head is read as U+FFFD.
+    [
+      'not UTF-8 text',
+      'b\uFFFDsartig',
+      'not UTF-8 text (a byte read as \uFFFD): export the file as UTF-8 and drop it again',
+    ],
+    [
+      'a NUL byte',
+      'benign\u0000 lesion',
+      'contains a NUL byte (binary data in a text file?): remove it and drop the file again',
+    ],
+  ])(
+    'refuses a note that is %s (past the head the file was judged text by) instead of scoring it, in CSV and JSON Lines',
+    async (_what, note, why) => {
+      // Prepare
+      const csvText = `${HEADER},pathology_note\n${line('n1', ROW_1, '')},ok\n${line('n2', ROW_1, '')},${note}\n`;
+      const object = Object.fromEntries(WDBC_FEATURES.map((f, i) => [f, ROW_1[i]]));
+      const jsonl = `${JSON.stringify({ record_id: 'j1', ...object, pathology_note: note })}\n`;
+      const reason = { field: 'pathology_note', reason: why };
 
-    // Act
-    const csv = await prepare(csvText);
-    const lines = await prepare(jsonl);
+      // Act
+      const csv = await prepare(csvText, 1 << 20, HEADER);
+      const lines = await prepare(jsonl, 1 << 20, '{');
 
-    // Assess
-    expect(csv.errors).toEqual([{ row: 2, record_id: 'n2', errors: [reason] }]);
-    expect(lines.errors).toEqual([{ row: 1, record_id: 'j1', errors: [reason] }]);
-  });
-
-  it('refuses a note with a NUL byte (past the head the file was judged text by), in CSV and JSON Lines', async () => {
-    // Prepare
-    const note = 'benign\u0000 lesion';
-    const csvText = `${HEADER},pathology_note\n${line('n1', ROW_1, '')},ok\n${line('n2', ROW_1, '')},${note}\n`;
-    const object = Object.fromEntries(WDBC_FEATURES.map((f, i) => [f, ROW_1[i]]));
-    const jsonl = `${JSON.stringify({ record_id: 'j1', ...object, pathology_note: note })}\n`;
-    const reason = {
-      field: 'pathology_note',
-      reason:
-        'contains a NUL byte (binary data in a text file?): remove it and drop the file again',
-    };
-
-    // Act
-    const csv = await prepare(csvText, 1 << 20, HEADER);
-    const lines = await prepare(jsonl, 1 << 20, '{');
-
-    // Assess
-    expect(csv.errors).toEqual([{ row: 2, record_id: 'n2', errors: [reason] }]);
-    expect(lines.errors).toEqual([{ row: 1, record_id: 'j1', errors: [reason] }]);
-    expect(csv.scorer.notes).toEqual(['ok']);
-  });
+      // Assess
+      expect(csv.errors).toEqual([{ row: 2, record_id: 'n2', errors: [reason] }]);
+      expect(lines.errors).toEqual([{ row: 1, record_id: 'j1', errors: [reason] }]);
+      expect(csv.scorer.notes).toEqual(['ok']);
+    },
+  );
 
   it('names ignored columns only when they look like column names', async () => {
     // Act

@@ -2,7 +2,10 @@ import { unsafeRecordIdReason } from '@cancer-mlops/shared/domain/validation/rec
 import type { Diagnosis } from '@cancer-mlops/shared/contracts/record.ts';
 import type { FeatureGroup } from '@cancer-mlops/shared/contracts/featureGroup.ts';
 import type { DecimalMark } from '@cancer-mlops/shared/domain/csv/decimalMark.ts';
-import { longerThanChars } from '@cancer-mlops/shared/domain/validation/modelInput.ts';
+import {
+  longerThanChars,
+  MAX_NOTE_CHARS,
+} from '@cancer-mlops/shared/domain/validation/modelInput.ts';
 
 /**
  * How a value cell can say "unknown". The UCI files use `?`, R and pandas write `NA`/`NaN`,
@@ -155,9 +158,6 @@ export function parseRecordId(v: RawValue): Parsed<string> {
   const unsafe = unsafeRecordIdReason(id.value);
   return unsafe === undefined ? id : { kind: 'invalid', reason: unsafe };
 }
-
-/** Notes longer than this are refused: nobody's pathology report is a book. */
-export const MAX_NOTE_CHARS = 100_000;
 
 export function parseNote(v: RawValue): Parsed<string> {
   if (isMissing(v)) return { kind: 'missing' };

@@ -39,6 +39,7 @@ export interface ValidInput {
 export type InputVerdict = { ok: true; input: ValidInput } | { ok: false; issues: FieldIssue[] };
 
 export const MAX_RECORD_ID_CHARS = 128;
+/** Notes longer than this (in characters) are refused: nobody's pathology report is a book. */
 export const MAX_NOTE_CHARS = 100_000;
 
 /**
